@@ -4,7 +4,6 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     globalSetup: ["test/support/global-setup.ts"],
-    setupFiles: ["test/support/msw-guard.ts"],
     // Each file gets its own database cloned from a migrated template, so files
     // can run in parallel; the embedded server is shared.
     pool: "forks",
