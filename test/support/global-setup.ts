@@ -1,2 +1,42 @@
-// Replaced by the embedded-Postgres global setup (see test/support/pg.ts).
-export default async function setup() {}
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { TestProject } from "vitest/node";
+import { startEmbeddedPostgres } from "../../src/db/embedded-postgres.ts";
+import { freePort } from "../../src/db/free-port.ts";
+import { migrate } from "../../src/db/migrate.ts";
+import { createSql } from "../../src/db/sql-client.ts";
+import { TEMPLATE_DB } from "./pg.ts";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    pgAdminUrl: string;
+  }
+}
+
+/**
+ * One real Postgres for the whole run; a template database migrated once, from
+ * which every test file clones its own database in ~0.1 s.
+ */
+export default async function setup(project: TestProject) {
+  const dir = await mkdtemp(path.join(tmpdir(), "cfj-test-pg-"));
+  const pg = await startEmbeddedPostgres({ dir, port: await freePort(), durable: false });
+  const admin = createSql(pg.url, { max: 1 });
+  await admin.unsafe(`create database ${TEMPLATE_DB}`);
+  const templateUrl = withDatabase(pg.url, TEMPLATE_DB);
+  const templateSql = createSql(templateUrl, { max: 1 });
+  await migrate(templateSql);
+  await templateSql.end();
+  await admin.end();
+  project.provide("pgAdminUrl", pg.url);
+  return async () => {
+    await pg.stop();
+    await rm(dir, { recursive: true, force: true });
+  };
+}
+
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}

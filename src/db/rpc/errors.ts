@@ -1,0 +1,89 @@
+/**
+ * Typed domain errors for RPC failures. Callers branch on the class, never on a
+ * driver's error; messages name the RPC and SQLSTATE, never argument values.
+ */
+export class RpcError extends Error {
+  override name = "RpcError";
+  readonly retryable: boolean = false;
+  constructor(
+    readonly rpc: string,
+    readonly code: string,
+    message: string,
+  ) {
+    super(`[db] ${rpc}: ${message}`);
+  }
+}
+
+export class ClaimLimitReachedError extends RpcError {
+  override name = "ClaimLimitReachedError";
+}
+export class RecommendationNotFoundError extends RpcError {
+  override name = "RecommendationNotFoundError";
+}
+export class RecommendationNotOpenError extends RpcError {
+  override name = "RecommendationNotOpenError";
+}
+export class RecommendationNotClaimedError extends RpcError {
+  override name = "RecommendationNotClaimedError";
+}
+export class PermissionDeniedError extends RpcError {
+  override name = "PermissionDeniedError";
+}
+export class InvalidArgumentsError extends RpcError {
+  override name = "InvalidArgumentsError";
+}
+export class ConflictError extends RpcError {
+  override name = "ConflictError";
+}
+/** The database could not be reached or is overloaded: safe to retry. */
+export class DatabaseUnavailableError extends RpcError {
+  override name = "DatabaseUnavailableError";
+  override readonly retryable = true;
+}
+/** The RPC answered with a shape its contract does not allow. */
+export class RpcContractError extends RpcError {
+  override name = "RpcContractError";
+}
+
+type ErrorClass = new (rpc: string, code: string, message: string) => RpcError;
+
+const BY_SQLSTATE: Record<string, [ErrorClass, string]> = {
+  CF001: [ClaimLimitReachedError, "the user already has 3 active claims"],
+  CF002: [RecommendationNotFoundError, "no such recommendation for this user"],
+  CF003: [RecommendationNotOpenError, "the recommendation is not open"],
+  CF004: [RecommendationNotClaimedError, "the recommendation is not claimed"],
+  "42501": [PermissionDeniedError, "permission denied"],
+  "42883": [RpcContractError, "no such function with these argument names"],
+  PGRST202: [RpcContractError, "no such function with these argument names"],
+  "22004": [InvalidArgumentsError, "a required argument is null"],
+  "22P02": [InvalidArgumentsError, "an argument has an invalid format"],
+  "23502": [InvalidArgumentsError, "a required value is missing"],
+  "23514": [InvalidArgumentsError, "a value violates a check constraint"],
+  "23503": [ConflictError, "a referenced row does not exist"],
+  "23505": [ConflictError, "a unique value already exists"],
+  "40001": [DatabaseUnavailableError, "serialization failure, retry"],
+  "40P01": [DatabaseUnavailableError, "deadlock detected, retry"],
+  "53300": [DatabaseUnavailableError, "too many connections"],
+  "57014": [DatabaseUnavailableError, "statement timeout"],
+  "57P01": [DatabaseUnavailableError, "the server is shutting down"],
+  PGRST000: [DatabaseUnavailableError, "PostgREST could not connect to the database"],
+  PGRST001: [DatabaseUnavailableError, "PostgREST could not connect to the database"],
+  PGRST002: [DatabaseUnavailableError, "PostgREST schema cache not ready"],
+  PGRST003: [DatabaseUnavailableError, "PostgREST connection pool timed out"],
+};
+
+/** Maps a SQLSTATE (or PostgREST code) to its domain error. */
+export function errorForCode(rpc: string, code: string | undefined): RpcError {
+  const known = code ? BY_SQLSTATE[code] : undefined;
+  if (known) return new known[0](rpc, code!, known[1]);
+  // Class 08: connection exceptions.
+  if (code?.startsWith("08")) return new DatabaseUnavailableError(rpc, code, "connection failure");
+  return new RpcError(rpc, code ?? "unknown", `failed with SQLSTATE ${code ?? "unknown"}`);
+}
+
+/** Errors with no SQLSTATE: the socket never reached Postgres or dropped. */
+const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "CONNECT_TIMEOUT", "CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED"]);
+
+export function isNetworkFailure(code: string | undefined): boolean {
+  return code !== undefined && NETWORK_CODES.has(code);
+}

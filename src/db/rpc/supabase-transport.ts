@@ -1,0 +1,36 @@
+import { createClient } from "@supabase/supabase-js";
+import { DatabaseUnavailableError, errorForCode } from "./errors.js";
+import type { RpcTransport } from "./transport.js";
+
+export interface SupabaseTransportOptions {
+  url: string;
+  serviceRoleKey: string;
+  fetch?: typeof fetch;
+}
+
+/**
+ * PostgREST `POST /rest/v1/rpc/<name>` through supabase-js with the service-role
+ * key. The key never appears in errors: supabase-js errors are reduced to their code.
+ */
+export function createSupabaseTransport(options: SupabaseTransportOptions): RpcTransport {
+  const client = createClient(options.url, options.serviceRoleKey, {
+    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+    global: options.fetch ? { fetch: options.fetch } : {},
+  });
+  return {
+    kind: "supabase",
+    async call(name, args) {
+      const { data, error, status } = await client.rpc(name, args);
+      if (error) {
+        // supabase-js reports a failed fetch as an error with an empty code and status 0.
+        if (!error.code && (status === 0 || status >= 500 || status === 429)) {
+          throw new DatabaseUnavailableError(name, String(status || "network"), "Supabase unreachable or overloaded");
+        }
+        throw errorForCode(name, error.code || (status >= 500 ? "08000" : undefined));
+      }
+      if (data === null) return [];
+      return Array.isArray(data) ? data : [data];
+    },
+    close: async () => undefined,
+  };
+}

@@ -1,0 +1,9 @@
+/**
+ * How an RPC reaches Postgres. Both transports call `public.<name>(args)` as
+ * service_role and return the function's rows, or throw an RpcError subclass.
+ */
+export interface RpcTransport {
+  readonly kind: "sql" | "supabase";
+  call(name: string, args: Record<string, unknown>): Promise<unknown[]>;
+  close(): Promise<void>;
+}
