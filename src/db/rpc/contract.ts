@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineRpc } from "./define-rpc.js";
+import { defineRpc } from "./define-rpc.ts";
 
 const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const timestamp = z.coerce.date();

@@ -1,6 +1,6 @@
-import { InvalidArgumentsError, RpcContractError } from "./errors.js";
-import { type RpcArgs, type RpcContract, type RpcName, type RpcRow, rpcContract } from "./contract.js";
-import type { RpcTransport } from "./transport.js";
+import { InvalidArgumentsError, RpcContractError } from "./errors.ts";
+import { type RpcArgs, type RpcContract, type RpcName, type RpcRow, rpcContract } from "./contract.ts";
+import type { RpcTransport } from "./transport.ts";
 
 export interface RpcClient {
   readonly transport: RpcTransport["kind"];

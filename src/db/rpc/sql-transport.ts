@@ -1,6 +1,6 @@
 import type { Sql } from "postgres";
-import { DatabaseUnavailableError, RpcError, errorForCode, isNetworkFailure } from "./errors.js";
-import type { RpcTransport } from "./transport.js";
+import { DatabaseUnavailableError, RpcError, errorForCode, isNetworkFailure } from "./errors.ts";
+import type { RpcTransport } from "./transport.ts";
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 

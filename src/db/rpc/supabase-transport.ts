@@ -1,6 +1,6 @@
 import { createClient } from "@supabase/supabase-js";
-import { DatabaseUnavailableError, errorForCode } from "./errors.js";
-import type { RpcTransport } from "./transport.js";
+import { DatabaseUnavailableError, errorForCode } from "./errors.ts";
+import type { RpcTransport } from "./transport.ts";
 
 export interface SupabaseTransportOptions {
   url: string;

@@ -1,0 +1,216 @@
+/**
+ * Finds credentials in arbitrary values so they can be refused (Inngest
+ * firewall) or redacted (logs). Findings name a path and a kind, never the value.
+ *
+ * Two rules apply: a string is flagged if it CONTAINS a credential-shaped
+ * substring (CREDENTIAL_PATTERNS), or if it is the non-empty value of a
+ * credential-NAMED key (CREDENTIAL_NAME_SUFFIXES). Random opaque secrets
+ * (Inngest event keys, GitHub client and webhook secrets: plain random text or
+ * 40 hex chars, the same shape as a git SHA) cannot be told apart by shape, so
+ * they are caught only by name or, for event keys, inside an event API URL.
+ */
+export type CredentialFinding = { path: string; kind: string };
+
+type CredentialPattern = {
+  kind: string;
+  /** Global regex; an optional named group `keep` is context left in place. */
+  pattern: RegExp;
+  /** Final check on the secret part, for shapes that prose can also take. */
+  accept?: (secret: string) => boolean;
+};
+
+export const REDACTED = "[REDACTED]";
+
+// Order matters: earlier rules redact first, so "Bearer <jwt>" reports "jwt" once.
+// Value character classes exclude quotes, backslashes and whitespace so that
+// redacting a serialized JSON log line can never swallow its delimiters.
+export const CREDENTIAL_PATTERNS: readonly CredentialPattern[] = [
+  // RSA / EC / OPENSSH / ENCRYPTED / plain PKCS#8; a truncated key (no END) is redacted too.
+  { kind: "pem-private-key", pattern: /-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY-----(?:(?!-----END)[A-Za-z0-9+/=\s:,.\\-])*(?:-----END \1PRIVATE KEY-----)?/g },
+  // https://x-access-token:ghs_…@github.com, postgres://user:pass@host
+  { kind: "url-credentials", pattern: /(?<keep>\b[a-z][a-z0-9+.-]*:\/\/)[^\s/?#@:"'\\<>]+:[^\s/?#@"'\\<>]+(?=@)/gi },
+  // Any JWT (GitHub App JWTs, Supabase anon/service-role keys, access tokens).
+  { kind: "jwt", pattern: /(?<![A-Za-z0-9])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g },
+  { kind: "github-fine-grained-pat", pattern: /(?<![A-Za-z0-9])github_pat_[A-Za-z0-9_]{20,}/g },
+  // ghp_ personal, gho_ OAuth, ghu_ user-to-server, ghs_ installation, ghr_ refresh.
+  { kind: "github-token", pattern: /(?<![A-Za-z0-9])gh[pousr]_[A-Za-z0-9_]{20,}/g },
+  // sb_publishable_ keys are public by design and deliberately not matched.
+  { kind: "supabase-secret-key", pattern: /(?<![A-Za-z0-9])sb_secret_[A-Za-z0-9_-]{16,}/g },
+  { kind: "supabase-access-token", pattern: /(?<![A-Za-z0-9])sbp_[A-Za-z0-9_]{32,}/g },
+  { kind: "inngest-signing-key", pattern: /(?<![A-Za-z0-9])signkey-[a-z0-9]+-[0-9a-f]{16,}/gi },
+  // The SDK posts events to `<base>/e/<eventKey>`; the dev dummy key is 16 chars.
+  { kind: "inngest-event-key-url", pattern: /(?<keep>\/e\/)[A-Za-z0-9_-]{32,}/g },
+  // password=…, ?access_token=…, "client_secret":"…" inside serialized text.
+  {
+    kind: "credential-assignment",
+    pattern:
+      /(?<keep>(?<![A-Za-z0-9_])(?:client[_-]?secret|access[_-]?token|refresh[_-]?token|provider[_-]?token|id[_-]?token|api[_-]?key|private[_-]?key|password|passwd|secret|token)(?:\s*=\s*|"\s*:\s*"|'\s*:\s*'))(?!\[REDACTED\])[^\s&"'\\,;}]+/gi,
+  },
+  // A digit is required so that prose ("the bearer instrument") is left alone.
+  { kind: "bearer-authorization", pattern: /(?<keep>\bbearer\s+)(?=[A-Za-z0-9._~+/-]*[0-9])[A-Za-z0-9._~+/-]{16,}=*/gi },
+  { kind: "token-authorization", pattern: /(?<keep>(?<![A-Za-z0-9_])token\s+)(?=[A-Za-z0-9_.-]*[0-9])[A-Za-z0-9_.-]{30,}/gi },
+  { kind: "basic-authorization", pattern: /(?<keep>\bbasic\s+)[A-Za-z0-9+/]{6,}={0,2}/gi, accept: isBasicCredential },
+];
+
+/**
+ * A key whose normalized name (lowercase, only [a-z0-9]) ends with one of these
+ * holds a credential. `tokenExpiresAt`, `token_type`, `installationId` do not end so.
+ */
+export const CREDENTIAL_NAME_SUFFIXES = [
+  "token", "secret", "password", "passwd", "privatekey", "apikey", "authorization",
+  "cookie", "signingkey", "signingkeyfallback", "eventkey", "servicerolekey",
+  "credential", "credentials", "jwt",
+] as const;
+// Pagination cursors are called tokens but grant nothing.
+const NAME_EXCEPTIONS = new Set(["pagetoken", "nextpagetoken", "prevpagetoken", "nexttoken", "continuationtoken"]);
+
+const MAX_DEPTH = 64;
+const MAX_NODES = 20_000;
+
+function isBasicCredential(secret: string): boolean {
+  const decoded = Buffer.from(secret, "base64").toString("latin1");
+  return decoded.includes(":") && /^[\x20-\x7e]+$/.test(decoded);
+}
+
+export function isCredentialName(key: string): boolean {
+  const name = key.toLowerCase().replace(/[^a-z0-9]/g, "");
+  return !NAME_EXCEPTIONS.has(name) && CREDENTIAL_NAME_SUFFIXES.some((s) => name.endsWith(s));
+}
+
+function scan(text: string): { redacted: string; kinds: string[] } {
+  const kinds: string[] = [];
+  let redacted = text;
+  for (const { kind, pattern, accept } of CREDENTIAL_PATTERNS) {
+    let hit = false;
+    redacted = redacted.replace(pattern, (match: string, ...rest: unknown[]) => {
+      const groups = rest.at(-1);
+      const keep = typeof groups === "object" && groups !== null ? ((groups as { keep?: string }).keep ?? "") : "";
+      if (accept && !accept(match.slice(keep.length))) return match;
+      hit = true;
+      return keep + REDACTED;
+    });
+    if (hit) kinds.push(kind);
+  }
+  return { redacted, kinds };
+}
+
+export function redactCredentials(text: string): string {
+  return scan(text).redacted;
+}
+
+type Walk = { findings: CredentialFinding[]; ancestors: Set<object>; nodes: number };
+
+function keyPath(parent: string, key: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? `${parent}.${key}` : `${parent}[${JSON.stringify(key)}]`;
+}
+
+function visitString(value: string, path: string, named: boolean, walk: Walk): string {
+  const { redacted, kinds } = scan(value);
+  for (const kind of kinds) walk.findings.push({ path, kind });
+  if (kinds.length === 0 && named && value !== "" && value !== REDACTED) {
+    walk.findings.push({ path, kind: "credential-named-key" });
+    return REDACTED;
+  }
+  return redacted;
+}
+
+// Error fields that JSON.stringify skips (non-enumerable) but Inngest and pino serialize.
+const ERROR_FIELDS = ["name", "message", "stack", "cause", "errors"];
+
+/** Visits own fields; returns the same object when nothing changed (copy on write). */
+function visitFields(obj: object, keys: string[], path: string, depth: number, walk: Walk): object {
+  let changes: Map<string, unknown> | undefined;
+  for (const key of keys) {
+    let child: unknown;
+    try {
+      child = (obj as Record<string, unknown>)[key];
+    } catch {
+      continue; // a throwing getter yields nothing that could be stored
+    }
+    const safeKey = visitString(key, keyPath(path, REDACTED), false, walk);
+    const out = visit(child, keyPath(path, safeKey), depth + 1, walk, isCredentialName(key));
+    if (out !== child || safeKey !== key) (changes ??= new Map()).set(key, [safeKey, out]);
+  }
+  if (!changes) return obj;
+  if (obj instanceof Error) {
+    // Same prototype and own fields: `instanceof`, name, retryAfter, code survive.
+    const copy = Object.create(Object.getPrototypeOf(obj), Object.getOwnPropertyDescriptors(obj)) as object;
+    for (const [key, [, out]] of changes as Map<string, [string, unknown]>) {
+      const enumerable = Object.getOwnPropertyDescriptor(obj, key)?.enumerable ?? false;
+      Object.defineProperty(copy, key, { value: out, enumerable, writable: true, configurable: true });
+    }
+    return copy;
+  }
+  const copy = Object.create(Object.getPrototypeOf(obj)) as Record<string, unknown>;
+  for (const key of Object.keys(obj)) {
+    const change = changes.get(key) as [string, unknown] | undefined;
+    if (change) copy[change[0]] = change[1];
+    else copy[key] = (obj as Record<string, unknown>)[key];
+  }
+  return copy;
+}
+
+function visit(value: unknown, path: string, depth: number, walk: Walk, named = false): unknown {
+  if (typeof value === "string") return visitString(value, path, named, walk);
+  if (typeof value !== "object" || value === null) return value;
+  if (walk.ancestors.has(value)) return "[Circular]";
+  if (depth > MAX_DEPTH || ++walk.nodes > MAX_NODES) {
+    // Fail closed: what was not inspected may hold a secret.
+    walk.findings.push({ path, kind: "uninspected-too-deep-or-large" });
+    return REDACTED;
+  }
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return value;
+  walk.ancestors.add(value);
+  try {
+    if (Array.isArray(value)) {
+      const out = value.map((item, i) => visit(item, `${path}[${i}]`, depth + 1, walk, named));
+      return out.some((item, i) => item !== value[i]) ? out : value;
+    }
+    if (value instanceof Map || value instanceof Set) {
+      const entries = [...value.entries()];
+      const out = entries.map(([k, v], i) => {
+        const label = typeof k === "string" ? JSON.stringify(visitString(k, `${path}.get()`, false, walk)) : String(i);
+        const named = typeof k === "string" && isCredentialName(k);
+        return [k, visit(v, `${path}.get(${label})`, depth + 1, walk, named)] as const;
+      });
+      if (out.every(([, v], i) => v === entries[i]?.[1])) return value;
+      return value instanceof Map ? new Map(out) : new Set(out.map(([, v]) => v));
+    }
+    if (value instanceof Error) {
+      const keys = [...new Set([...ERROR_FIELDS.filter((k) => k in value), ...Object.keys(value)])];
+      return visitFields(value, keys, path, depth, walk);
+    }
+    const toJSON = (value as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === "function") {
+      // What gets stored is the JSON form (Date, URL, Buffer, custom classes).
+      const json: unknown = toJSON.call(value);
+      return json === value ? visitFields(value, Object.keys(value), path, depth, walk) : visit(json, path, depth + 1, walk, named);
+    }
+    return visitFields(value, Object.keys(value), path, depth, walk);
+  } finally {
+    walk.ancestors.delete(value);
+  }
+}
+
+function walkValue(value: unknown): { findings: CredentialFinding[]; redacted: unknown } {
+  const walk: Walk = { findings: [], ancestors: new Set(), nodes: 0 };
+  const redacted = visit(value, "$", 0, walk);
+  return { findings: walk.findings, redacted };
+}
+
+export function findCredentials(value: unknown): CredentialFinding[] {
+  return walkValue(value).findings;
+}
+
+export function containsCredential(value: unknown): boolean {
+  return findCredentials(value).length > 0;
+}
+
+/**
+ * A copy of `value` with every finding replaced by "[REDACTED]"; unchanged
+ * sub-trees (and the value itself when clean) are returned as-is. Errors keep
+ * their prototype, so NonRetriableError / RetryAfterError semantics survive.
+ */
+export function redactValue<T>(value: T): T {
+  return walkValue(value).redacted as T;
+}

@@ -1,0 +1,85 @@
+import type { Sql } from "postgres";
+import { describe, expect, it } from "vitest";
+import { createRecommendations, createUser } from "../support/fixtures.ts";
+import { useTestDatabase } from "../support/pg.ts";
+
+const db = useTestDatabase();
+
+/** Runs `fn` inside a transaction as an API role with the given JWT claims, then rolls back. */
+async function asRole<T>(sql: Sql<{ bigint: number }>, role: "anon" | "authenticated", claims: object, fn: (tx: Sql) => Promise<T>): Promise<T> {
+  const reserved = await sql.reserve();
+  try {
+    await reserved.unsafe("begin");
+    await reserved`select set_config('request.jwt.claims', ${JSON.stringify(claims)}, true)`;
+    await reserved.unsafe(`set local role ${role}`);
+    return await fn(reserved as unknown as Sql);
+  } finally {
+    await reserved.unsafe("rollback").catch(() => undefined);
+    reserved.release();
+  }
+}
+
+const PUBLIC_FUNCTIONS = ["claim_recommendation_atomic(bigint, uuid)", "release_recommendation(bigint, uuid)", "healthcheck()"];
+
+describe("roles and row level security", () => {
+  it("refuses the claim RPC to anon and to authenticated users, even for their own recommendation", async () => {
+    const user = await createUser(db.sql);
+    const [recId] = await createRecommendations(db.sql, user.id, 1);
+    for (const role of ["anon", "authenticated"] as const) {
+      const attempt = asRole(db.sql, role, { sub: user.id, role }, (tx) => tx`select * from public.claim_recommendation_atomic(${recId!}, ${user.id})`);
+      await expect(attempt).rejects.toMatchObject({ code: "42501" });
+    }
+    const [row] = await db.sql`select status from public.recommendations where id = ${recId!}`;
+    expect(row!.status).toBe("open");
+  });
+
+  it("grants EXECUTE on every RPC to service_role only", async () => {
+    for (const fn of PUBLIC_FUNCTIONS) {
+      const [row] = await db.sql`
+        select has_function_privilege('anon', ${`public.${fn}`}, 'execute') as anon,
+               has_function_privilege('authenticated', ${`public.${fn}`}, 'execute') as authenticated,
+               has_function_privilege('service_role', ${`public.${fn}`}, 'execute') as service_role,
+               exists (select 1 from aclexplode((select proacl from pg_proc where oid = ${`public.${fn}`}::regprocedure)) a where a.grantee = 0) as public`;
+      expect(row, fn).toEqual({ anon: false, authenticated: false, service_role: true, public: false });
+    }
+  });
+
+  it("lets a signed-in user read only their own recommendations and profile", async () => {
+    const a = await createUser(db.sql);
+    const b = await createUser(db.sql);
+    await createRecommendations(db.sql, a.id, 2);
+    await createRecommendations(db.sql, b.id, 3);
+    const seen = await asRole(db.sql, "authenticated", { sub: a.id, role: "authenticated" }, async (tx) => ({
+      recs: await tx`select distinct user_id from public.recommendations`,
+      profiles: await tx`select id from public.profiles`,
+    }));
+    expect(seen.recs).toEqual([{ user_id: a.id }]);
+    expect(seen.profiles).toEqual([{ id: a.id }]);
+    const anon = await asRole(db.sql, "anon", {}, async (tx) => tx`select id from public.recommendations`.catch((e: { code: string }) => e.code));
+    expect(anon).toBe("42501");
+  });
+
+  it("refuses direct writes by signed-in users, even to their own rows", async () => {
+    const a = await createUser(db.sql);
+    const [recId] = await createRecommendations(db.sql, a.id, 1);
+    const attempt = asRole(db.sql, "authenticated", { sub: a.id, role: "authenticated" }, (tx) =>
+      tx`update public.recommendations set status = 'claimed', claimed_at = now(), claim_expires_at = now() where id = ${recId!}`);
+    await expect(attempt).rejects.toMatchObject({ code: "42501" });
+  });
+
+  it("has RLS enabled on every table in public", async () => {
+    const rows = await db.sql<{ relname: string; relrowsecurity: boolean }[]>`
+      select c.relname, c.relrowsecurity from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = 'public' and c.relkind in ('r', 'p') order by 1`;
+    expect(rows.length).toBeGreaterThanOrEqual(8);
+    expect(rows.filter((r) => !r.relrowsecurity).map((r) => r.relname)).toEqual([]);
+  });
+
+  it("pins search_path to '' on every SECURITY DEFINER function in public", async () => {
+    const rows = await db.sql<{ proname: string; proconfig: string[] | null }[]>`
+      select p.proname, p.proconfig from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+      where n.nspname = 'public' and p.prosecdef`;
+    expect(rows.map((r) => r.proname)).toContain("claim_recommendation_atomic");
+    for (const r of rows) expect(r.proconfig, r.proname).toContain('search_path=""');
+  });
+});
