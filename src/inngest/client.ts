@@ -1,0 +1,36 @@
+import { Inngest, type Logger } from "inngest";
+import type { Env } from "../config/env.ts";
+
+export const INNGEST_APP_ID = "credential-free-jobs";
+
+export interface InngestClientOptions {
+  env: Pick<Env, "INNGEST_DEV" | "INNGEST_SIGNING_KEY" | "INNGEST_SIGNING_KEY_FALLBACK" | "INNGEST_EVENT_KEY" | "INNGEST_BASE_URL" | "NODE_ENV">;
+  logger?: Logger;
+  /** Overrides INNGEST_BASE_URL, e.g. to point at a self-hosted server or a test fake. */
+  baseUrl?: string;
+  fetch?: typeof fetch;
+}
+
+/**
+ * Dev mode (no request signing, local dev server) only when asked for, or when no
+ * signing key exists outside production; readEnv refuses production without one.
+ */
+export function isInngestDev(env: InngestClientOptions["env"]): boolean {
+  return env.INNGEST_DEV ?? (!env.INNGEST_SIGNING_KEY && env.NODE_ENV !== "production");
+}
+
+export function createInngestClient(options: InngestClientOptions) {
+  const { env } = options;
+  return new Inngest({
+    id: INNGEST_APP_ID,
+    isDev: isInngestDev(env),
+    ...(env.INNGEST_SIGNING_KEY ? { signingKey: env.INNGEST_SIGNING_KEY } : {}),
+    ...(env.INNGEST_SIGNING_KEY_FALLBACK ? { signingKeyFallback: env.INNGEST_SIGNING_KEY_FALLBACK } : {}),
+    ...(env.INNGEST_EVENT_KEY ? { eventKey: env.INNGEST_EVENT_KEY } : {}),
+    ...((options.baseUrl ?? env.INNGEST_BASE_URL) ? { baseUrl: options.baseUrl ?? env.INNGEST_BASE_URL } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+}
+
+export type AppInngest = ReturnType<typeof createInngestClient>;
