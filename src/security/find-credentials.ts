@@ -119,7 +119,7 @@ const ERROR_FIELDS = ["name", "message", "stack", "cause", "errors"];
 
 /** Visits own fields; returns the same object when nothing changed (copy on write). */
 function visitFields(obj: object, keys: string[], path: string, depth: number, walk: Walk): object {
-  let changes: Map<string, unknown> | undefined;
+  let changes: Map<string, [safeKey: string, out: unknown]> | undefined;
   for (const key of keys) {
     let child: unknown;
     try {
@@ -135,7 +135,7 @@ function visitFields(obj: object, keys: string[], path: string, depth: number, w
   if (obj instanceof Error) {
     // Same prototype and own fields: `instanceof`, name, retryAfter, code survive.
     const copy = Object.create(Object.getPrototypeOf(obj), Object.getOwnPropertyDescriptors(obj)) as object;
-    for (const [key, [, out]] of changes as Map<string, [string, unknown]>) {
+    for (const [key, [, out]] of changes) {
       const enumerable = Object.getOwnPropertyDescriptor(obj, key)?.enumerable ?? false;
       Object.defineProperty(copy, key, { value: out, enumerable, writable: true, configurable: true });
     }
@@ -143,11 +143,21 @@ function visitFields(obj: object, keys: string[], path: string, depth: number, w
   }
   const copy = Object.create(Object.getPrototypeOf(obj)) as Record<string, unknown>;
   for (const key of Object.keys(obj)) {
-    const change = changes.get(key) as [string, unknown] | undefined;
+    const change = changes.get(key);
     if (change) copy[change[0]] = change[1];
     else copy[key] = (obj as Record<string, unknown>)[key];
   }
   return copy;
+}
+
+function visitMap(map: Map<unknown, unknown>, path: string, depth: number, walk: Walk): unknown {
+  const entries = [...map];
+  const out = entries.map(([key, child], i): [unknown, unknown] => {
+    if (typeof key !== "string") return [key, visit(child, `${path}.get(#${i})`, depth + 1, walk)];
+    const safeKey = visitString(key, `${path}.get(#${i})`, false, walk);
+    return [safeKey, visit(child, `${path}.get(${JSON.stringify(safeKey)})`, depth + 1, walk, isCredentialName(key))];
+  });
+  return out.some(([k, v], i) => k !== entries[i]?.[0] || v !== entries[i]?.[1]) ? new Map(out) : map;
 }
 
 function visit(value: unknown, path: string, depth: number, walk: Walk, named = false): unknown {
@@ -166,15 +176,11 @@ function visit(value: unknown, path: string, depth: number, walk: Walk, named = 
       const out = value.map((item, i) => visit(item, `${path}[${i}]`, depth + 1, walk, named));
       return out.some((item, i) => item !== value[i]) ? out : value;
     }
-    if (value instanceof Map || value instanceof Set) {
-      const entries = [...value.entries()];
-      const out = entries.map(([k, v], i) => {
-        const label = typeof k === "string" ? JSON.stringify(visitString(k, `${path}.get()`, false, walk)) : String(i);
-        const named = typeof k === "string" && isCredentialName(k);
-        return [k, visit(v, `${path}.get(${label})`, depth + 1, walk, named)] as const;
-      });
-      if (out.every(([, v], i) => v === entries[i]?.[1])) return value;
-      return value instanceof Map ? new Map(out) : new Set(out.map(([, v]) => v));
+    if (value instanceof Map) return visitMap(value, path, depth, walk);
+    if (value instanceof Set) {
+      const items = [...value];
+      const out = items.map((item, i) => visit(item, `${path}.values()[${i}]`, depth + 1, walk, named));
+      return out.some((item, i) => item !== items[i]) ? new Set(out) : value;
     }
     if (value instanceof Error) {
       const keys = [...new Set([...ERROR_FIELDS.filter((k) => k in value), ...Object.keys(value)])];
@@ -183,8 +189,13 @@ function visit(value: unknown, path: string, depth: number, walk: Walk, named = 
     const toJSON = (value as { toJSON?: unknown }).toJSON;
     if (typeof toJSON === "function") {
       // What gets stored is the JSON form (Date, URL, Buffer, custom classes).
-      const json: unknown = toJSON.call(value);
-      return json === value ? visitFields(value, Object.keys(value), path, depth, walk) : visit(json, path, depth + 1, walk, named);
+      let json: unknown = value;
+      try {
+        json = toJSON.call(value);
+      } catch {
+        // fall through to the object's own fields
+      }
+      if (json !== value) return visit(json, path, depth + 1, walk, named);
     }
     return visitFields(value, Object.keys(value), path, depth, walk);
   } finally {
