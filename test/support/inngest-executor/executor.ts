@@ -1,0 +1,191 @@
+import { http, HttpResponse, type RequestHandler } from "msw";
+import { z } from "zod";
+import { waitMatches } from "./expressions.ts";
+import { FUNCTION_FAILED_EVENT, buildRegistry } from "./functions.ts";
+import { seededUlid, ulid } from "./ids.ts";
+import { driveRun, type RunDeps } from "./drive.ts";
+import { createLiveRun, resolveWait, type LiveRun } from "./run.ts";
+import {
+  InngestExecutorError,
+  type InngestEvent,
+  type InngestExecutorOptions,
+  type SendableEvent,
+  type StoredRun,
+  type StoredState,
+} from "./types.ts";
+
+export interface InngestExecutor {
+  /** Everything Inngest would persist, as it happened. */
+  readonly stored: Readonly<StoredState>;
+  /** msw handlers for `POST {baseUrl}/e/:key`: records events and queues the runs they trigger. */
+  eventApiHandlers(baseUrl: string): RequestHandler[];
+  /** Records events like the Event API, then drains; resolves with the runs driven. */
+  send(events: SendableEvent | SendableEvent[]): Promise<StoredRun[]>;
+  /** Drives queued runs, breadth-first, until none is left; resolves with them. */
+  drain(): Promise<StoredRun[]>;
+  /** Ends every pending waitForEvent with null (its timeout), then drains. */
+  timeOutWaits(): Promise<StoredRun[]>;
+  /** JSON of everything stored: events, step outputs and errors, results, run errors. */
+  storedText(): string;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+const sendableEventSchema = z.object({
+  name: z.string().min(1),
+  data: z.record(z.string(), z.unknown()).nullish(),
+  user: z.record(z.string(), z.unknown()).nullish(),
+  id: z.string().nullish(),
+  ts: z.number().int().nullish(),
+  v: z.string().nullish(),
+  meta: z.record(z.string(), z.unknown()).nullish(),
+});
+type ParsedEvent = z.infer<typeof sendableEventSchema>;
+
+/** Fills what Inngest fills (pkg/event: NormalizeInbound, NewOSSTrackedEvent). */
+function normalize(input: ParsedEvent, internalId: string, now: number, internal: boolean): InngestEvent {
+  const data = { ...input.data };
+  // Inngest strips `_inngest` from outside events so forwarded data cannot pose as an invoke.
+  if (!internal) delete data["_inngest"];
+  return {
+    name: input.name,
+    data,
+    user: input.user ?? {},
+    id: input.id || internalId,
+    ts: input.ts || now,
+    ...(input.v ? { v: input.v } : {}),
+    ...(input.meta ? { meta: input.meta } : {}),
+  };
+}
+
+export function createInngestExecutor(options: InngestExecutorOptions): InngestExecutor {
+  const registry = buildRegistry(options.functions, options.appId, options.maxAttempts);
+  const stored: StoredState = { events: [], runs: [], skipped: [] };
+  const queue: LiveRun[] = [];
+  const parked = new Set<LiveRun>();
+  const firstSeen = new Map<string, number>();
+  let draining = false;
+  const deps: RunDeps = {
+    handler: options.handler,
+    signingKey: options.signingKey,
+    url: (slug, stepId) => {
+      const url = new URL(options.servePath, options.origin ?? "http://localhost");
+      url.searchParams.set("fnId", slug);
+      url.searchParams.set("stepId", stepId);
+      return url.href;
+    },
+  };
+
+  /** Event ids and idempotency keys count once per 24h, like Inngest. */
+  function seenToday(key: string, now: number): boolean {
+    const first = firstSeen.get(key);
+    if (first !== undefined && now - first < DAY_MS) return true;
+    firstSeen.set(key, now);
+    return false;
+  }
+
+  function trigger(event: InngestEvent, internalId: string, now: number): void {
+    // A duplicate id is still stored in event history but starts nothing.
+    if (seenToday(`event\n${event.id}`, now)) {
+      stored.skipped.push({ reason: "duplicate-event-id", eventId: event.id, internalId });
+      return;
+    }
+    for (const run of parked) {
+      for (const wait of [...run.waits.values()]) {
+        if (wait.event !== event.name || !waitMatches(wait.if, run.record.event, event)) continue;
+        resolveWait(run, wait, event);
+        parked.delete(run);
+        if (!queue.includes(run)) queue.push(run);
+      }
+    }
+    for (const entry of registry) {
+      if (!entry.matches(event)) continue;
+      const key = entry.idempotencyKey(event);
+      if (key !== undefined && seenToday(`idempotency\n${entry.slug}\n${key}`, now)) {
+        stored.skipped.push({ reason: "idempotency", eventId: event.id, internalId, functionId: entry.slug, key });
+        continue;
+      }
+      const record: StoredRun = { runId: ulid(), functionId: entry.slug, event, status: "queued", attempts: [], steps: [] };
+      stored.runs.push(record);
+      queue.push(createLiveRun(record, entry));
+    }
+  }
+
+  /** All events valid or none stored, as the Event API answers 400 for a bad batch. */
+  function ingest(raw: unknown[], seed: string | null, internal = false): string[] {
+    const now = Date.now();
+    const parsed = raw.map((item, index) => {
+      const result = sendableEventSchema.safeParse(item);
+      if (!result.success) throw new InngestExecutorError(`event ${index} is invalid: ${result.error.message}`, 400);
+      if (!internal && result.data.name.startsWith("inngest/")) {
+        throw new InngestExecutorError(`event name "${result.data.name}" is reserved for internal use`, 400);
+      }
+      return result.data;
+    });
+    return parsed.map((input, index) => {
+      const internalId = seededUlid(seed, index);
+      const event = normalize(input, internalId, now, internal);
+      stored.events.push({ internalId, event });
+      trigger(event, internalId, now);
+      return internalId;
+    });
+  }
+
+  function emitFailure(run: StoredRun): void {
+    // A failing failure handler does not announce itself again.
+    if (run.event.name === FUNCTION_FAILED_EVENT) return;
+    const data = { function_id: run.functionId, run_id: run.runId, error: run.error, event: run.event };
+    ingest([{ name: FUNCTION_FAILED_EVENT, data }], null, true);
+  }
+
+  async function drain(): Promise<StoredRun[]> {
+    if (draining) throw new InngestExecutorError("drain() is already running; await the first call");
+    draining = true;
+    const driven = new Set<StoredRun>();
+    try {
+      for (let run = queue.shift(); run; run = queue.shift()) {
+        driven.add(run.record);
+        await driveRun(run, deps);
+        if (run.record.status === "waiting") parked.add(run);
+        if (run.record.status === "failed") emitFailure(run.record);
+      }
+    } finally {
+      draining = false;
+    }
+    return [...driven];
+  }
+
+  return {
+    stored,
+    storedText: () => JSON.stringify(stored),
+    drain,
+    async send(events) {
+      ingest(Array.isArray(events) ? events : [events], null);
+      return drain();
+    },
+    async timeOutWaits() {
+      for (const run of parked) {
+        for (const wait of [...run.waits.values()]) resolveWait(run, wait, null);
+        queue.push(run);
+      }
+      parked.clear();
+      return drain();
+    },
+    eventApiHandlers(baseUrl) {
+      const path = `${baseUrl.replace(/\/+$/, "")}/e/:key`;
+      return [
+        http.post(path, async ({ request }) => {
+          try {
+            const payload: unknown = await request.json();
+            const ids = ingest(Array.isArray(payload) ? payload : [payload], request.headers.get("x-inngest-event-id-seed"));
+            return HttpResponse.json({ ids, status: 200 });
+          } catch (err) {
+            const status = err instanceof InngestExecutorError ? err.status : err instanceof SyntaxError ? 400 : undefined;
+            if (status !== 400) throw err;
+            return HttpResponse.json({ ids: [], status, error: (err as Error).message }, { status });
+          }
+        }),
+      ];
+    },
+  };
+}

@@ -1,0 +1,74 @@
+import type { InngestFunction } from "inngest";
+import { idempotencyKeyReader } from "./expressions.ts";
+import { InngestExecutorError, type InngestEvent } from "./types.ts";
+
+export const FUNCTION_FAILED_EVENT = "inngest/function.failed";
+
+/** A function as Inngest knows it after a sync. */
+export interface FunctionEntry {
+  /** `<appId>-<id>`: the `fnId` query parameter and the run's functionId. */
+  slug: string;
+  maxAttempts: number;
+  matches(event: InngestEvent): boolean;
+  idempotencyKey(event: InngestEvent): string | undefined;
+}
+
+// These decide whether, when or with which events a run starts. A wrong model
+// would let a test pass that production fails, so such functions are refused.
+// concurrency, throttle, priority and timeouts only change timing here.
+const UNMODELLED_OPTIONS = ["batchEvents", "debounce", "rateLimit", "cancelOn", "singleton"] as const;
+
+// SDK default (helpers/consts.ts defaultMaxRetries); attempts = retries + 1.
+const DEFAULT_RETRIES = 3;
+
+function eventMatcher(slug: string, trigger: InngestFunction.Trigger<string>): ((name: string) => boolean)[] {
+  if (trigger.cron !== undefined || trigger.event === undefined) return [];
+  if (trigger.if !== undefined) {
+    throw new InngestExecutorError(`function "${slug}" has a trigger "if"; trigger expressions are not modelled`);
+  }
+  const wanted = typeof trigger.event === "string" ? trigger.event : trigger.event.name;
+  // Inngest accepts a trailing wildcard such as `app/user.*`.
+  if (wanted.endsWith("*")) return [(name) => name.startsWith(wanted.slice(0, -1))];
+  return [(name) => name === wanted];
+}
+
+export function buildRegistry(
+  functions: InngestFunction.Any[],
+  appId: string,
+  maxAttemptsOverride?: number,
+): FunctionEntry[] {
+  return functions.flatMap((fn) => {
+    const slug = fn.id(appId);
+    // `client` is protected; read it only to catch an appId that would make
+    // every request 500 with "function not found".
+    const clientId = (fn["client"] as { id: string }).id;
+    if (clientId !== appId) {
+      throw new InngestExecutorError(`appId "${appId}" differs from the served client's id "${clientId}"`);
+    }
+    const opts = fn.opts;
+    for (const key of UNMODELLED_OPTIONS) {
+      if (opts[key] !== undefined) {
+        throw new InngestExecutorError(`function "${slug}" sets ${key}, which this executor does not model`);
+      }
+    }
+    const triggers: InngestFunction.Trigger<string>[] = opts.triggers ?? [];
+    const matchers = triggers.flatMap((trigger) => eventMatcher(slug, trigger));
+    const main: FunctionEntry = {
+      slug,
+      maxAttempts: maxAttemptsOverride ?? (opts.retries ?? DEFAULT_RETRIES) + 1,
+      matches: (event) => matchers.some((matches) => matches(event.name)),
+      idempotencyKey: idempotencyKeyReader(slug, opts.idempotency),
+    };
+    if (!opts.onFailure) return [main];
+    // InngestFunction.getConfig registers onFailure as its own function
+    // `<slug>-failure`, triggered by inngest/function.failed for this slug,
+    // with `retries: { attempts: 1 }` (one retry, so two attempts).
+    const failure: FunctionEntry = {
+      slug: `${slug}-failure`,
+      maxAttempts: maxAttemptsOverride ?? 2,
+      matches: (event) => event.name === FUNCTION_FAILED_EVENT && event.data["function_id"] === slug,
+      idempotencyKey: () => undefined,
+    };
+    return [main, failure];
+  });
+}
