@@ -44,3 +44,16 @@ export async function activeClaims(sql: Db, userId: string): Promise<number> {
     where user_id = ${userId} and status = 'claimed' and claim_expires_at > now()`;
   return row!.n;
 }
+
+/** An installation row as the webhook handler would write it. */
+export async function createInstallation(
+  sql: Db,
+  opts: { id?: number; accountId: number; accountLogin?: string; accountType?: "User" | "Organization"; installedBy?: number; status?: "active" | "suspended" | "deleted" },
+) {
+  const id = opts.id ?? 70_000_000 + Math.floor(Math.random() * 1e7);
+  await sql`
+    insert into public.github_installations (id, account_id, account_login, account_type, installed_by_github_id, status, updated_by)
+    values (${id}, ${opts.accountId}, ${opts.accountLogin ?? `acct-${opts.accountId}`}, ${opts.accountType ?? "User"},
+            ${opts.installedBy ?? opts.accountId}, ${opts.status ?? "active"}, 'system:test')`;
+  return id;
+}

@@ -3,6 +3,7 @@ import { defineRpc } from "./define-rpc.ts";
 
 const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const timestamp = z.coerce.date();
+const systemActor = z.string().regex(/^system:[a-z][a-z0-9-]{1,62}$/);
 
 /**
  * Every Postgres function the service calls, one entry each. Argument names are
@@ -18,6 +19,34 @@ export const rpcContract = {
   release_recommendation: defineRpc(
     z.object({ p_rec_id: id, p_user_id: z.uuid() }).strict(),
     z.object({ id, status: z.enum(["open", "expired"]) }),
+  ),
+  bootstrap_profile: defineRpc(
+    z.object({ p_user_id: z.uuid() }).strict(),
+    z.object({ github_id: id, github_login: z.string(), installation_id: id.nullable(), audited: z.boolean() }),
+  ),
+  audit_context: defineRpc(
+    z.object({ p_user_id: z.uuid(), p_installation_id: id.nullable() }).strict(),
+    z.object({ github_id: id.nullable(), github_login: z.string().nullable(), installation_id: id.nullable(), audited: z.boolean() }),
+  ),
+  record_audit: defineRpc(
+    z
+      .object({
+        p_idempotency_key: z.string().min(1).max(200),
+        p_user_id: z.uuid(),
+        p_status: z.enum(["completed", "skipped", "failed"]),
+        p_reason: z.string().max(200).nullable(),
+        p_installation_id: id.nullable(),
+        p_signals: z.record(z.string(), z.number()).nullable(),
+        p_xp: z.number().int().min(0).nullable(),
+        p_level: z.number().int().min(0).max(5).nullable(),
+        p_actor: systemActor,
+      })
+      .strict(),
+    z.object({ audit_id: id, created: z.boolean() }),
+  ),
+  mark_installation_inactive: defineRpc(
+    z.object({ p_installation_id: id, p_status: z.enum(["suspended", "deleted"]), p_reason: z.string().max(200), p_actor: systemActor }).strict(),
+    z.object({ installation_id: id, status: z.string() }),
   ),
 } as const;
 

@@ -26,6 +26,12 @@ export class RecommendationNotOpenError extends RpcError {
 export class RecommendationNotClaimedError extends RpcError {
   override name = "RecommendationNotClaimedError";
 }
+export class GitHubIdentityMissingError extends RpcError {
+  override name = "GitHubIdentityMissingError";
+}
+export class ProfileMissingError extends RpcError {
+  override name = "ProfileMissingError";
+}
 export class PermissionDeniedError extends RpcError {
   override name = "PermissionDeniedError";
 }
@@ -52,10 +58,13 @@ const BY_SQLSTATE: Record<string, [ErrorClass, string]> = {
   CF002: [RecommendationNotFoundError, "no such recommendation for this user"],
   CF003: [RecommendationNotOpenError, "the recommendation is not open"],
   CF004: [RecommendationNotClaimedError, "the recommendation is not claimed"],
+  CF005: [GitHubIdentityMissingError, "the user has no GitHub identity"],
+  CF006: [ProfileMissingError, "the user has no profile yet"],
   "42501": [PermissionDeniedError, "permission denied"],
   "42883": [RpcContractError, "no such function with these argument names"],
   PGRST202: [RpcContractError, "no such function with these argument names"],
   "22004": [InvalidArgumentsError, "a required argument is null"],
+  "22023": [InvalidArgumentsError, "an argument has an invalid value"],
   "22P02": [InvalidArgumentsError, "an argument has an invalid format"],
   "23502": [InvalidArgumentsError, "a required value is missing"],
   "23514": [InvalidArgumentsError, "a value violates a check constraint"],
