@@ -4,8 +4,9 @@ import { REDACTED, redactCredentials, redactValue } from "../security/find-crede
 /**
  * Three layers, because each misses something the next one catches:
  * 1. `redact` paths: fast, for the places we know hold secrets (headers, config).
- * 2. `formatters` + `hooks.logMethod`: any credential-named key at any depth,
- *    credential-shaped text in messages, interpolation args, bindings and errors.
+ * 2. `formatters.log`, `hooks.logMethod` and `child()`: any credential-named
+ *    key at any depth, credential-shaped text in messages, interpolation args,
+ *    child bindings and errors.
  * 3. `hooks.streamWrite`: a last pass over the finished JSON line, for what
  *    serializers produced after layer 2 ran.
  */
@@ -36,18 +37,18 @@ export interface LoggerOptions {
  * `.child({ runID, eventName })` when present, which keeps these hooks.
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  return pino(
+  const logger = pino(
     {
       level: options.level ?? "info",
       redact: { paths: [...REDACT_PATHS], censor: REDACTED },
-      formatters: {
-        bindings: (bindings) => redactValue(bindings),
-        log: (object) => object,
-      },
+      formatters: { log: (object) => redactValue(object) },
       hooks: {
-        // Interpolation args (`log.info("got %s", value)`) never reach formatters.
+        // Format args (`log.info("got %o", value)`) are spliced into `msg` and
+        // never reach formatters.log; the merging object (first arg) does.
         logMethod(args, method) {
-          const clean = args.map((arg) => (typeof arg === "string" ? redactCredentials(arg) : redactValue(arg)));
+          const clean = args.map((arg, i) =>
+            typeof arg === "string" ? redactCredentials(arg) : i === 0 ? arg : redactValue(arg),
+          );
           method.apply(this, clean as Parameters<typeof method>);
         },
         streamWrite: (line) => redactCredentials(line),
@@ -55,11 +56,20 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     },
     options.destination ?? pino.destination(1),
   );
+  // `formatters.bindings` cannot do this: pino's child() swaps it for the
+  // identity before serializing child bindings (lib/proto.js). Children are
+  // Object.create(parent), so this override reaches grandchildren too.
+  const child = logger.child;
+  logger.child = function (this: Logger, bindings, childOptions) {
+    return child.call(this, redactValue(bindings), childOptions);
+  } as typeof child;
+  return logger;
 }
 
 /**
- * A child logger for one delivery or run, e.g. `childLogger(log, { deliveryId })`.
- * Bindings are redacted once here as well as by the `bindings` formatter.
+ * A child logger for one delivery or run, e.g. `childLogger(log, { deliveryId })`,
+ * so every line about it carries its id. Redacts the bindings itself, so it is
+ * safe with a parent pino logger that did not come from createLogger.
  */
 export function childLogger(parent: Logger, bindings: Record<string, unknown>): Logger {
   return parent.child(redactValue(bindings));

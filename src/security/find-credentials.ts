@@ -27,8 +27,9 @@ export const REDACTED = "[REDACTED]";
 export const CREDENTIAL_PATTERNS: readonly CredentialPattern[] = [
   // RSA / EC / OPENSSH / ENCRYPTED / plain PKCS#8; a truncated key (no END) is redacted too.
   { kind: "pem-private-key", pattern: /-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY-----(?:(?!-----END)[A-Za-z0-9+/=\s:,.\\-])*(?:-----END \1PRIVATE KEY-----)?/g },
-  // https://x-access-token:ghs_…@github.com, postgres://user:pass@host
-  { kind: "url-credentials", pattern: /(?<keep>\b[a-z][a-z0-9+.-]*:\/\/)[^\s/?#@:"'\\<>]+:[^\s/?#@"'\\<>]+(?=@)/gi },
+  // https://x-access-token:ghs_…@github.com, postgres://user:pass@host (bounded:
+  // commit messages and issue bodies are attacker-written, so no quadratic scans)
+  { kind: "url-credentials", pattern: /(?<keep>\b[a-z][a-z0-9+.-]{0,20}:\/\/)[^\s/?#@:"'\\<>]{1,256}:[^\s/?#@"'\\<>]{1,1024}(?=@)/gi },
   // Any JWT (GitHub App JWTs, Supabase anon/service-role keys, access tokens).
   { kind: "jwt", pattern: /(?<![A-Za-z0-9])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g },
   { kind: "github-fine-grained-pat", pattern: /(?<![A-Za-z0-9])github_pat_[A-Za-z0-9_]{20,}/g },
@@ -65,7 +66,7 @@ export const CREDENTIAL_NAME_SUFFIXES = [
 const NAME_EXCEPTIONS = new Set(["pagetoken", "nextpagetoken", "prevpagetoken", "nexttoken", "continuationtoken"]);
 
 const MAX_DEPTH = 64;
-const MAX_NODES = 20_000;
+const MAX_NODES = 100_000;
 
 function isBasicCredential(secret: string): boolean {
   const decoded = Buffer.from(secret, "base64").toString("latin1");
@@ -115,7 +116,7 @@ function visitString(value: string, path: string, named: boolean, walk: Walk): s
 }
 
 // Error fields that JSON.stringify skips (non-enumerable) but Inngest and pino serialize.
-const ERROR_FIELDS = ["name", "message", "stack", "cause", "errors"];
+export const ERROR_FIELDS: readonly string[] = ["name", "message", "stack", "cause", "errors"];
 
 /** Visits own fields; returns the same object when nothing changed (copy on write). */
 function visitFields(obj: object, keys: string[], path: string, depth: number, walk: Walk): object {
@@ -160,6 +161,15 @@ function visitMap(map: Map<unknown, unknown>, path: string, depth: number, walk:
   return out.some(([k, v], i) => k !== entries[i]?.[0] || v !== entries[i]?.[1]) ? new Map(out) : map;
 }
 
+function jsonForm(value: object): unknown {
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  try {
+    return typeof toJSON === "function" ? (toJSON.call(value) as unknown) : value;
+  } catch {
+    return value; // a failing toJSON: inspect the object's own fields instead
+  }
+}
+
 function visit(value: unknown, path: string, depth: number, walk: Walk, named = false): unknown {
   if (typeof value === "string") return visitString(value, path, named, walk);
   if (typeof value !== "object" || value === null) return value;
@@ -172,31 +182,20 @@ function visit(value: unknown, path: string, depth: number, walk: Walk, named = 
   if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return value;
   walk.ancestors.add(value);
   try {
-    if (Array.isArray(value)) {
-      const out = value.map((item, i) => visit(item, `${path}[${i}]`, depth + 1, walk, named));
-      return out.some((item, i) => item !== value[i]) ? out : value;
+    if (Array.isArray(value) || value instanceof Set) {
+      const items = [...value];
+      const out = items.map((item, i) => visit(item, `${path}[${i}]`, depth + 1, walk, named));
+      if (out.every((item, i) => item === items[i])) return value;
+      return Array.isArray(value) ? out : new Set(out);
     }
     if (value instanceof Map) return visitMap(value, path, depth, walk);
-    if (value instanceof Set) {
-      const items = [...value];
-      const out = items.map((item, i) => visit(item, `${path}.values()[${i}]`, depth + 1, walk, named));
-      return out.some((item, i) => item !== items[i]) ? new Set(out) : value;
-    }
     if (value instanceof Error) {
       const keys = [...new Set([...ERROR_FIELDS.filter((k) => k in value), ...Object.keys(value)])];
       return visitFields(value, keys, path, depth, walk);
     }
-    const toJSON = (value as { toJSON?: unknown }).toJSON;
-    if (typeof toJSON === "function") {
-      // What gets stored is the JSON form (Date, URL, Buffer, custom classes).
-      let json: unknown = value;
-      try {
-        json = toJSON.call(value);
-      } catch {
-        // fall through to the object's own fields
-      }
-      if (json !== value) return visit(json, path, depth + 1, walk, named);
-    }
+    // What gets stored is the JSON form (Date, URL, Buffer, custom classes).
+    const json = jsonForm(value);
+    if (json !== value) return visit(json, path, depth + 1, walk, named);
     return visitFields(value, Object.keys(value), path, depth, walk);
   } finally {
     walk.ancestors.delete(value);

@@ -39,6 +39,7 @@ function shapedCases(): [string, string, string][] {
   const appJwt = signedJwt({ iat: 1_700_000_000, exp: 1_700_000_600, iss: "123456" });
   const serviceRole = signedJwt({ iss: "supabase", ref: "abcdefghijklmnop", role: "service_role" });
   const sbSecret = `sb_secret_${rand(32)}`;
+  const sbAccess = `sbp_${randomBytes(20).toString("hex")}`;
   const signingKey = `signkey-prod-${randomBytes(32).toString("hex")}`;
   const opaque = randomBytes(20).toString("hex");
   const basic = Buffer.from(`x-access-token:${opaque}`).toString("base64");
@@ -48,6 +49,7 @@ function shapedCases(): [string, string, string][] {
     ["jwt", appJwt, appJwt],
     ["jwt", `apikey: ${serviceRole}`, serviceRole],
     ["supabase-secret-key", sbSecret, sbSecret],
+    ["supabase-access-token", sbAccess, sbAccess],
     ["inngest-signing-key", signingKey, signingKey],
     ["bearer-authorization", `Authorization: Bearer ${opaque}`, opaque],
     ["token-authorization", `authorization: token ${opaque}`, opaque],
@@ -164,7 +166,7 @@ describe("walking values", () => {
       { path: "$.list[0][0]", kind: "github-token" },
       { path: '$.map.get("authorization")', kind: "credential-named-key" },
       { path: "$.map.get(#1)", kind: "github-token" },
-      { path: "$.set.values()[0]", kind: "github-token" },
+      { path: "$.set[0]", kind: "github-token" },
       { path: "$.err.message", kind: "github-token" },
       { path: "$.err.stack", kind: "github-token" },
       { path: "$.err.cause.body.refresh_token", kind: "credential-named-key" },

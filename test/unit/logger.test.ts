@@ -46,19 +46,19 @@ describe("createLogger", () => {
 
   it("redacts credential-named keys at any depth, beyond pino's one-level wildcards", () => {
     const { logger, records, leaked } = capture();
-    logger.info({ run: { steps: [{ output: { session: { providerToken: "opaque", installationId: 9 } } }] } }, "deep");
+    logger.info({ run: { steps: [{ output: { app: { webhookSecret: "opaque", installationId: 9 } } }] } }, "deep");
     expect(leaked()).toEqual([]);
-    expect(records()[0]).toMatchObject({ run: { steps: [{ output: { session: { providerToken: "[REDACTED]", installationId: 9 } } }] } });
+    expect(records()[0]).toMatchObject({ run: { steps: [{ output: { app: { webhookSecret: "[REDACTED]", installationId: 9 } } }] } });
   });
 
   it("redacts credential-shaped text in messages, interpolation args and free-text fields", () => {
     const { logger, records, leaked } = capture();
-    logger.warn({ installationId: 42, note: `minted ${TOKEN}`, key: PEM }, "got %s and %o for %s", TOKEN, { jwt: JWT, password: PASSWORD }, "octocat");
+    logger.warn({ installationId: 42, note: `minted ${TOKEN}`, key: PEM }, "got %s and %o for %s", TOKEN, { jwt: JWT, user: { login: "octocat", auth: { password: PASSWORD } } }, "octocat");
     logger.info(`plain message with ${JWT}`);
     expect(leaked()).toEqual([]);
     const [first, second] = records();
     expect(first).toMatchObject({ installationId: 42, note: "minted [REDACTED]", key: "[REDACTED]\n" });
-    expect(first?.msg).toBe('got [REDACTED] and {"jwt":"[REDACTED]","password":"[REDACTED]"} for octocat');
+    expect(first?.msg).toBe('got [REDACTED] and {"jwt":"[REDACTED]","user":{"login":"octocat","auth":{"password":"[REDACTED]"}}} for octocat');
     expect(second?.msg).toBe("plain message with [REDACTED]");
   });
 
@@ -78,14 +78,15 @@ describe("createLogger", () => {
     expect(err.message).toContain(TOKEN);
   });
 
-  it("redacts bindings of child loggers, from childLogger and from pino's own child()", () => {
+  it("redacts bindings of child loggers at any depth, from childLogger and from pino's own child()", () => {
     const { logger, records, leaked } = capture();
     childLogger(logger, { deliveryId: "d-1", token: TOKEN }).info("delivery");
-    logger.child({ runID: "r-1", note: `Bearer ${JWT}` }).info({ cookie: COOKIE }, "run");
+    const run = logger.child({ runID: "r-1", note: `Bearer ${JWT}` });
+    run.child({ step: "mint", session: { user: { cookie: COOKIE } } }).info({ attempt: 0 }, "step");
     expect(leaked()).toEqual([]);
     expect(records()).toMatchObject([
       { deliveryId: "d-1", token: "[REDACTED]", msg: "delivery" },
-      { runID: "r-1", note: "Bearer [REDACTED]", cookie: "[REDACTED]", msg: "run" },
+      { runID: "r-1", note: "Bearer [REDACTED]", step: "mint", session: { user: { cookie: "[REDACTED]" } }, attempt: 0, msg: "step" },
     ]);
   });
 
