@@ -1,0 +1,25 @@
+import type { Logger } from "pino";
+import type { z } from "zod";
+import type { Session } from "../../auth/session.ts";
+
+export interface ActionContext {
+  /** From the verified access token; the only source of "who is calling". */
+  session: Session;
+  /** Bound to userId, action and requestId, so every line the action logs can be traced to its call. */
+  logger: Logger;
+}
+
+export interface ActionDefinition<I extends z.ZodType = z.ZodType, O = unknown> {
+  /**
+   * Validates the JSON body. Object inputs must be `.strict()` (checked at
+   * registration): a client-sent `userId` or `actor` is refused, not ignored,
+   * so no action can mistake it for the session's identity.
+   */
+  input: I;
+  run(ctx: ActionContext, input: z.output<I>): Promise<O>;
+}
+
+/** Identity at run time; exists so `input` types `run`'s argument. */
+export function defineAction<I extends z.ZodType, O>(def: ActionDefinition<I, O>): ActionDefinition<I, O> {
+  return def;
+}
