@@ -1,0 +1,114 @@
+import { createPrivateKey } from "node:crypto";
+import { App } from "@octokit/app";
+import { Octokit } from "@octokit/rest";
+import type { Logger } from "pino";
+import { AUDIT_QUERY, buildAuditQueryVariables } from "../audit/audit-query.ts";
+import { parseAuditSignals, type AuditSignals } from "../audit/audit-signals.ts";
+import { observeTokenMints } from "./observe-token-mints.ts";
+import { octokitLog } from "./octokit-log.ts";
+import { toGitHubError, userNotFoundData } from "./to-github-error.ts";
+
+export interface GitHubAuditSource {
+  collectAuditSignals(input: { installationId: number; login: string; now?: Date }): Promise<AuditSignals>;
+}
+
+export interface GitHubAppOptions {
+  appId: string;
+  /** PEM, PKCS#1 ("BEGIN RSA PRIVATE KEY", as GitHub issues it) or PKCS#8. */
+  privateKey: string;
+  /** https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server. */
+  baseUrl: string;
+  /** Defaults to the global fetch, looked up per call so msw (tests) can patch it later. */
+  fetch?: typeof fetch;
+  logger?: Logger;
+  /** Called after each successful token exchange: tests and the benchmark count mints with it. */
+  onTokenMint?: (installationId: number) => void;
+}
+
+/**
+ * The App's side of an audit: mint an installation token, send AUDIT_QUERY once,
+ * return derived numbers. The token never passes through this code: it stays
+ * inside @octokit/auth-app, which adds it to each request in a hook.
+ *
+ * Token reuse comes from @octokit/auth-app (8.x), not from us:
+ * - an in-memory LRU per App (15,000 entries), keyed by installation id (plus
+ *   requested permissions/repositories), kept 59 minutes from the mint whatever
+ *   `expires_at` says; every Octokit from `getInstallationOctokit` shares it;
+ * - a module-global map of in-flight mints with the same key, so concurrent
+ *   first calls share one exchange. It ignores the App id: two App instances
+ *   minting for the same installation id at the same moment would share a token.
+ * Nothing is written anywhere else: a restart mints again, by design.
+ *
+ * Both URLs come from `baseUrl`: the exchange is `${baseUrl}/app/installations/:id/
+ * access_tokens`, and @octokit/graphql sends GraphQL to `${baseUrl}/graphql`,
+ * except that it rewrites a trailing `/api/v3` to `/api/graphql` (GHES).
+ */
+export function createGitHubApp(options: GitHubAppOptions): GitHubAuditSource {
+  assertPrivateKey(options.privateKey);
+  const log = options.logger?.child({ component: "github" });
+  const baseFetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const fetch = observeTokenMints(baseFetch, (installationId) => {
+    log?.debug({ installationId }, "[github] minted an installation token");
+    options.onTokenMint?.(installationId);
+  });
+  const app = new App({
+    appId: options.appId,
+    privateKey: options.privateKey,
+    // A trailing slash would give `//app/installations/...` and defeat the GHES rewrite.
+    Octokit: Octokit.defaults({ baseUrl: options.baseUrl.replace(/\/+$/, ""), request: { fetch } }),
+    log: octokitLog(log),
+  });
+
+  return {
+    async collectAuditSignals({ installationId, login, now = new Date() }) {
+      if (!Number.isSafeInteger(installationId) || installationId <= 0) {
+        throw new TypeError("[github] installationId must be a positive integer (from the installation webhook)");
+      }
+      // Before any request: a login GitHub would never issue costs neither a mint nor a query.
+      const variables = buildAuditQueryVariables(login);
+      let data: unknown;
+      try {
+        const octokit = await app.getInstallationOctokit(installationId);
+        data = await octokit.graphql<unknown>(AUDIT_QUERY, variables);
+      } catch (error) {
+        data = userNotFoundData(error);
+        if (data === undefined) {
+          const mapped = toGitHubError(error, installationId);
+          const { code, status } = mapped as { code?: unknown; status?: unknown };
+          log?.warn({ installationId, code, status }, "[github] audit request failed");
+          throw mapped;
+        }
+      }
+      // `user: null` becomes GitHubUserNotFoundError here, with the rest of the checks.
+      return parseAuditSignals(data, now);
+    },
+  };
+}
+
+/** Fails at start, not at the first audit, and without echoing the key. */
+function assertPrivateKey(privateKey: string): void {
+  try {
+    createPrivateKey(privateKey.replace(/\\n/g, "\n"));
+  } catch {
+    throw new Error("[github] GITHUB_APP_PRIVATE_KEY is not a readable PEM private key; paste the .pem GitHub generated (\\n escapes allowed)");
+  }
+}
+
+export interface GitHubAppEnv {
+  GITHUB_APP_ID?: string;
+  GITHUB_APP_PRIVATE_KEY?: string;
+  GITHUB_API_URL: string;
+}
+
+/** `null` when the App is not configured: the service starts, and audits are skipped visibly by the caller. */
+export function githubAppFromEnv(
+  env: GitHubAppEnv,
+  deps: Pick<GitHubAppOptions, "fetch" | "logger" | "onTokenMint"> = {},
+): GitHubAuditSource | null {
+  const { GITHUB_APP_ID: appId, GITHUB_APP_PRIVATE_KEY: privateKey } = env;
+  if (!appId && !privateKey) return null;
+  if (!appId || !privateKey) {
+    throw new Error("[github] GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY are set together or not at all");
+  }
+  return createGitHubApp({ appId, privateKey, baseUrl: env.GITHUB_API_URL, ...deps });
+}
