@@ -4,8 +4,10 @@
  * dependencies here; nothing below imports a singleton.
  */
 import type { InngestFunction } from "inngest";
-import type { AppInngest } from "./src/inngest/client.ts";
 import type { RpcClient } from "./src/db/rpc/rpc-client.ts";
+import type { GitHubAuditSource } from "./src/github/github-app.ts";
+import type { AppInngest } from "./src/inngest/client.ts";
+import { createAuditRun } from "./src/inngest/functions/audit-run.ts";
 
 export { INNGEST_APP_ID, createInngestClient } from "./src/inngest/client.ts";
 
@@ -13,8 +15,10 @@ export const INNGEST_SERVE_PATH = "/api/inngest";
 
 export interface FunctionDeps {
   rpc: RpcClient;
+  /** null when no GitHub App is configured: audits end as skipped / github_app_not_configured. */
+  github: GitHubAuditSource | null;
 }
 
-export function createFunctions(_client: AppInngest, _deps: FunctionDeps): InngestFunction.Any[] {
-  return [];
+export function createFunctions(client: AppInngest, deps: FunctionDeps): InngestFunction.Any[] {
+  return [createAuditRun(client, deps)];
 }

@@ -1,11 +1,13 @@
 import type { AddressInfo } from "node:net";
 import { serve as serveHttp, type ServerType } from "@hono/node-server";
 import type { Logger } from "pino";
-import { INNGEST_SERVE_PATH, createFunctions } from "../inngest.config.ts";
+import { INNGEST_SERVE_PATH } from "../inngest.config.ts";
+import { createApplication } from "./application.ts";
+import { sessionVerifierFromEnv } from "./auth/session-verifier-from-env.ts";
 import { type Env, databaseTarget } from "./config/env.ts";
 import { openDatabase } from "./db/open-database.ts";
-import { createHttpApp } from "./http/app.ts";
-import { createInngestClient, isInngestDev } from "./inngest/client.ts";
+import { githubAppFromEnv } from "./github/github-app.ts";
+import { isInngestDev } from "./inngest/client.ts";
 
 export interface RunningService {
   url: string;
@@ -16,10 +18,11 @@ export interface RunningService {
 export async function startService(env: Env, logger: Logger): Promise<RunningService> {
   const db = await openDatabase(databaseTarget(env), logger);
   try {
-    const client = createInngestClient({ env, logger: logger.child({ component: "inngest" }) });
-    const functions = createFunctions(client, { rpc: db.rpc });
-    const app = createHttpApp({ rpc: db.rpc, logger, inngest: { client, functions, servePath: INNGEST_SERVE_PATH } });
-    const server = await listen(app.fetch, env.HOST, env.PORT);
+    const github = githubAppFromEnv(env, { logger: logger.child({ component: "github" }) });
+    if (!github) logger.warn("[service] GitHub App not configured (GITHUB_APP_ID / GITHUB_APP_PRIVATE_KEY): audits will end as skipped");
+    const verifier = await sessionVerifierFromEnv(env);
+    const { http, functions } = createApplication({ env, rpc: db.rpc, logger, verifier, github });
+    const server = await listen(http.fetch, env.HOST, env.PORT);
     const { port } = server.address() as AddressInfo;
     const url = `http://${env.HOST}:${port}`;
     logger.info({ url, inngestDev: isInngestDev(env), functions: functions.length }, "[service] listening");

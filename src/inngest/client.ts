@@ -1,5 +1,6 @@
 import { Inngest, type Logger } from "inngest";
 import type { Env } from "../config/env.ts";
+import { CredentialFirewall } from "../security/credential-firewall.ts";
 
 export const INNGEST_APP_ID = "credential-free-jobs";
 
@@ -24,6 +25,8 @@ export function createInngestClient(options: InngestClientOptions) {
   return new Inngest({
     id: INNGEST_APP_ID,
     isDev: isInngestDev(env),
+    // Last, so it sees what every other middleware produced before it leaves the process.
+    middleware: [CredentialFirewall],
     ...(env.INNGEST_SIGNING_KEY ? { signingKey: env.INNGEST_SIGNING_KEY } : {}),
     ...(env.INNGEST_SIGNING_KEY_FALLBACK ? { signingKeyFallback: env.INNGEST_SIGNING_KEY_FALLBACK } : {}),
     ...(env.INNGEST_EVENT_KEY ? { eventKey: env.INNGEST_EVENT_KEY } : {}),

@@ -1,0 +1,49 @@
+import { z } from "zod";
+import type { RpcClient } from "../db/rpc/rpc-client.ts";
+import { ActionError, defineAction } from "../http/actions/index.ts";
+import type { AppInngest } from "../inngest/client.ts";
+import { auditRun } from "../inngest/events.ts";
+
+export interface BootstrapProfileDeps {
+  rpc: RpcClient;
+  inngest: Pick<AppInngest, "send">;
+  now?: () => Date;
+}
+
+/**
+ * The sign-in action. The GitHub identity comes from auth.identities (inside the
+ * RPC), so nothing the user can edit decides whose account, installation or audit
+ * this is. The audit event carries identifiers only.
+ */
+export function bootstrapProfile(deps: BootstrapProfileDeps) {
+  return defineAction({
+    input: z.object({}).strict(),
+    async run({ session, logger }) {
+      const [profile] = await deps.rpc.call("bootstrap_profile", { p_user_id: session.userId });
+      if (!profile) throw new ActionError(500, "profile_not_returned");
+      const result = { githubLogin: profile.github_login, githubId: profile.github_id };
+      if (profile.audited) return { ...result, audit: "already_audited" as const };
+
+      const day = (deps.now?.() ?? new Date()).toISOString().slice(0, 10);
+      const event = auditRun.create(
+        {
+          userId: session.userId,
+          githubLogin: profile.github_login,
+          githubId: profile.github_id,
+          ...(profile.installation_id ? { installationId: profile.installation_id } : {}),
+        },
+        // Inngest drops a second event with the same id within 24 h: repeated sign-ins
+        // on one day queue one audit.
+        { id: `audit-run:${session.userId}:${day}` },
+      );
+      try {
+        await deps.inngest.send(event);
+      } catch (err) {
+        // The profile write is idempotent and the event id dedupes: the client can simply retry.
+        logger.error({ err }, "[actions] audit/run not queued");
+        throw new ActionError(503, "audit_not_queued", "the audit could not be queued; retry shortly");
+      }
+      return { ...result, audit: "queued" as const };
+    },
+  });
+}

@@ -1,0 +1,14 @@
+import type { RpcClient } from "../db/rpc/rpc-client.ts";
+import type { ActionDefinition } from "../http/actions/index.ts";
+import type { AppInngest } from "../inngest/client.ts";
+import { bootstrapProfile } from "./bootstrap-profile.ts";
+import { claimRecommendation, releaseRecommendation } from "./claim-recommendation.ts";
+
+/** Every server action, by its URL name: POST /api/actions/<name>. */
+export function createActions(deps: { rpc: RpcClient; inngest: AppInngest }): Record<string, ActionDefinition> {
+  return {
+    "bootstrap-profile": bootstrapProfile(deps) as ActionDefinition,
+    "claim-recommendation": claimRecommendation(deps) as ActionDefinition,
+    "release-recommendation": releaseRecommendation(deps) as ActionDefinition,
+  };
+}

@@ -1,0 +1,38 @@
+import type { Logger } from "pino";
+import { INNGEST_SERVE_PATH, createFunctions } from "../inngest.config.ts";
+import { createActions } from "./actions/index.ts";
+import type { SessionVerifier } from "./auth/session.ts";
+import type { Env } from "./config/env.ts";
+import type { RpcClient } from "./db/rpc/rpc-client.ts";
+import type { GitHubAuditSource } from "./github/github-app.ts";
+import { createHttpApp } from "./http/app.ts";
+import { createInngestClient } from "./inngest/client.ts";
+
+export interface ApplicationDeps {
+  env: Env;
+  rpc: RpcClient;
+  logger: Logger;
+  verifier: SessionVerifier;
+  /** null when no GitHub App is configured. */
+  github: GitHubAuditSource | null;
+  /** Where events are sent (INNGEST_BASE_URL otherwise); tests point it at a fake. */
+  inngestBaseUrl?: string;
+}
+
+/** Everything the process serves, built from injected dependencies (the service and the tests share it). */
+export function createApplication(deps: ApplicationDeps) {
+  const inngest = createInngestClient({
+    env: deps.env,
+    logger: deps.logger.child({ component: "inngest" }),
+    ...(deps.inngestBaseUrl ? { baseUrl: deps.inngestBaseUrl } : {}),
+  });
+  const functions = createFunctions(inngest, { rpc: deps.rpc, github: deps.github });
+  const http = createHttpApp({
+    rpc: deps.rpc,
+    logger: deps.logger,
+    verifier: deps.verifier,
+    actions: createActions({ rpc: deps.rpc, inngest }),
+    inngest: { client: inngest, functions, servePath: INNGEST_SERVE_PATH },
+  });
+  return { http, inngest, functions };
+}

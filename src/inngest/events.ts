@@ -1,0 +1,31 @@
+import { eventType } from "inngest";
+import { z } from "zod";
+
+const userId = z.uuid();
+const positiveId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+/**
+ * Every event carries identifiers only. Schemas are `.strict()`: an unknown key
+ * (an `accessToken` riding along, say) is refused at send and at receipt.
+ */
+export const auditRun = eventType("audit/run", {
+  schema: z
+    .object({
+      userId,
+      githubLogin: z.string().min(1).max(39),
+      githubId: positiveId,
+      installationId: positiveId.optional(),
+    })
+    .strict(),
+});
+
+export const auditCompleted = eventType("audit/completed", {
+  schema: z
+    .object({
+      userId,
+      auditId: positiveId,
+      level: z.number().int().min(0).max(5),
+      xp: z.number().int().min(0),
+    })
+    .strict(),
+});

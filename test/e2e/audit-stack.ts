@@ -1,0 +1,123 @@
+import { randomBytes } from "node:crypto";
+import { Writable } from "node:stream";
+import { afterEach } from "vitest";
+import { INNGEST_APP_ID, INNGEST_SERVE_PATH } from "../../inngest.config.ts";
+import { createApplication } from "../../src/application.ts";
+import { mintDevToken } from "../../src/auth/mint-dev-token.ts";
+import { createSessionVerifier } from "../../src/auth/session-verifier.ts";
+import { readEnv } from "../../src/config/env.ts";
+import { createRpcClient } from "../../src/db/rpc/rpc-client.ts";
+import { createSqlTransport } from "../../src/db/rpc/sql-transport.ts";
+import { createSql } from "../../src/db/sql-client.ts";
+import { createGitHubApp } from "../../src/github/github-app.ts";
+import { createLogger } from "../../src/log/logger.ts";
+import { APP_ID, generateAppKeyPair } from "../support/github-app-harness.ts";
+import { createFakeGitHub } from "../support/github-msw.ts";
+import { createInngestExecutor } from "../support/inngest-executor.ts";
+import { useMsw } from "../support/msw.ts";
+import { useTestDatabase } from "../support/pg.ts";
+
+export const GITHUB_URL = "https://github.example.test/api/v3";
+export const INNGEST_URL = "http://inngest.example.test";
+
+/**
+ * The whole sign-in-to-audit path in one process: the real application (HTTP,
+ * actions, Inngest serve handler, functions), a real Postgres, msw playing GitHub
+ * and the Inngest Event API, and the protocol executor playing Inngest.
+ * Every credential involved is generated here, so tests can scan for all of them.
+ */
+export function useAuditStack() {
+  const db = useTestDatabase();
+  const server = useMsw();
+  const { privateKey, publicKey } = generateAppKeyPair();
+  const keys = {
+    signingKey: `signkey-test-${randomBytes(32).toString("hex")}`,
+    eventKey: randomBytes(24).toString("hex"),
+    jwtSecret: randomBytes(32).toString("base64url"),
+  };
+  const closers: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const close of closers.splice(0)) await close();
+  });
+
+  function arrange(options: { github?: boolean } = {}) {
+    const fake = createFakeGitHub({ baseUrl: GITHUB_URL, appId: APP_ID, publicKeyPem: publicKey });
+    const logLines: string[] = [];
+    const logger = createLogger({
+      level: "trace",
+      destination: new Writable({ write: (chunk, _enc, done) => (logLines.push(String(chunk)), done()) }),
+    });
+    const rpc = createRpcClient(createSqlTransport(createSql(db.url, { max: 4, role: "service_role" })));
+    closers.push(() => rpc.close());
+    const env = readEnv({
+      NODE_ENV: "test",
+      INNGEST_SIGNING_KEY: keys.signingKey,
+      INNGEST_EVENT_KEY: keys.eventKey,
+      SUPABASE_JWT_SECRET: keys.jwtSecret,
+    });
+    // A new App per arrangement is a new process's token cache.
+    const github = options.github === false ? null : createGitHubApp({ appId: APP_ID, privateKey, baseUrl: GITHUB_URL, logger });
+    const application = createApplication({
+      env,
+      rpc,
+      logger,
+      verifier: createSessionVerifier({ jwtSecret: keys.jwtSecret }),
+      github,
+      inngestBaseUrl: INNGEST_URL,
+    });
+    const executor = createInngestExecutor({
+      handler: (req) => application.http.fetch(req),
+      servePath: INNGEST_SERVE_PATH,
+      appId: INNGEST_APP_ID,
+      signingKey: keys.signingKey,
+      functions: application.functions,
+    });
+    server.use(...fake.handlers, ...executor.eventApiHandlers(INNGEST_URL));
+
+    const userTokens: string[] = [];
+    return {
+      fake,
+      executor,
+      application,
+      logLines,
+      async userToken(user: { id: string; login: string; githubId: number }, metadataGithubId = user.githubId) {
+        const token = await mintDevToken({ secret: keys.jwtSecret, userId: user.id, githubLogin: user.login, githubId: String(metadataGithubId) });
+        userTokens.push(token);
+        return token;
+      },
+      action(name: string, token: string | null, body: unknown = {}) {
+        return application.http.request(`/api/actions/${name}`, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+          body: JSON.stringify(body),
+        });
+      },
+      /** Every secret of this arrangement: what must never appear in storage, logs or the database. */
+      secrets(): string[] {
+        return [
+          ...fake.state.issuedTokens.map((t) => t.token),
+          ...fake.state.appJwts,
+          ...privateKey.split("\n").filter((line) => line && !line.startsWith("-----")),
+          ...userTokens,
+          keys.signingKey.replace(/^signkey-test-/, ""),
+          keys.eventKey,
+          keys.jwtSecret,
+        ];
+      },
+    };
+  }
+
+  /** Every row of every table the product writes, as text. */
+  async function databaseText(): Promise<string> {
+    const tables = await db.sql<{ t: string }[]>`
+      select format('%I.%I', schemaname, tablename) as t from pg_tables where schemaname in ('public', 'auth', 'supabase_migrations')`;
+    const parts: string[] = [];
+    for (const { t } of tables) {
+      const rows = await db.sql.unsafe(`select row_to_json(x)::text as j from ${t} x`);
+      parts.push(...rows.map((r) => r.j as string));
+    }
+    return parts.join("\n");
+  }
+
+  return { db, server, arrange, databaseText };
+}
