@@ -1,9 +1,9 @@
-import { readEnv } from "../src/config/env.ts";
+import { loadEnvOrExit } from "../src/config/load-env.ts";
 import { migrate } from "../src/db/migrate.ts";
 import { createSql } from "../src/db/sql-client.ts";
 import { scriptDatabase } from "./db-url.ts";
 
-const db = await scriptDatabase(readEnv());
+const db = await scriptDatabase(loadEnvOrExit());
 const sql = createSql(db.url, { max: 1 });
 try {
   const result = await migrate(sql);

@@ -1,11 +1,10 @@
-import { existsSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { authKeySource } from "../src/auth/auth-key-source.ts";
 import { DEV_SECRET_FILE } from "../src/auth/local-dev-secret.ts";
 import { mintDevToken } from "../src/auth/mint-dev-token.ts";
-import { ConfigError, readEnv } from "../src/config/env.ts";
+import { loadEnvOrExit } from "../src/config/load-env.ts";
 
 /**
  * Mints a local access token for calling server actions without a browser:
@@ -40,15 +39,8 @@ const parsed = argsSchema.safeParse(raw);
 if (!parsed.success) fail(`${parsed.error.issues.map((issue) => issue.message).join("\n[dev-token] ")}\n${USAGE}`, 64);
 const args = parsed.data;
 
-// Same .env the service loads (src/main.ts), so both pick the same secret.
-if (existsSync(".env")) process.loadEnvFile(".env");
-let env;
-try {
-  env = readEnv();
-} catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  fail(err.message, 78);
-}
+// Same .env and validation as the service (src/main.ts), so both pick the same secret.
+const env = loadEnvOrExit();
 // A token minted with a production secret is a real credential for any user.
 if (env.NODE_ENV === "production") fail("refusing to mint tokens with NODE_ENV=production", 1);
 

@@ -1,19 +1,8 @@
-import { existsSync } from "node:fs";
-import { ConfigError, readEnv } from "./config/env.ts";
+import { loadEnvOrExit } from "./config/load-env.ts";
 import { createLogger } from "./log/logger.ts";
 import { startService } from "./service.ts";
 
-// A local .env is a convenience for development; real deployments set the environment.
-if (existsSync(".env")) process.loadEnvFile(".env");
-
-let env;
-try {
-  env = readEnv();
-} catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  process.stderr.write(`${err.message}\nSee README.md (Configuration) and .env.example.\n`);
-  process.exit(78); // EX_CONFIG
-}
+const env = loadEnvOrExit();
 
 const logger = createLogger({ level: env.LOG_LEVEL });
 
