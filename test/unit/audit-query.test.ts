@@ -15,6 +15,7 @@ import { describe, expect, it } from "vitest";
 import { AUDIT_QUERY, buildAuditQueryVariables } from "../../src/audit/audit-query.ts";
 import { InvalidGitHubLoginError } from "../../src/audit/audit-errors.ts";
 import { githubSchema } from "../support/github-graphql-fixtures.ts";
+import { CONTRIBUTIONS_QUERY } from "../support/github-msw-rest.ts";
 
 /**
  * GitHub rejects, at its own validation step, any connection without `first` or
@@ -49,6 +50,10 @@ const validateAgainstGitHub = (source: string) => validate(githubSchema(), parse
 describe("AUDIT_QUERY against GitHub's published schema", () => {
   it("validates with zero errors", () => {
     expect(validateAgainstGitHub(AUDIT_QUERY).map((e) => e.message)).toEqual([]);
+  });
+
+  it("so does every other document the project sends (the benchmark baseline's query)", () => {
+    expect(validateAgainstGitHub(CONTRIBUTIONS_QUERY).map((e) => e.message)).toEqual([]);
   });
 
   it("catches a misspelled field (negative control)", () => {
