@@ -72,12 +72,14 @@ export function useAuditStack() {
       signingKey: keys.signingKey,
       functions: application.functions,
     });
-    server.use(...fake.handlers, ...executor.eventApiHandlers(INNGEST_URL));
+    const handlers = [...fake.handlers, ...executor.eventApiHandlers(INNGEST_URL)];
+    server.use(...handlers);
 
     const userTokens: string[] = [];
     return {
       fake,
       executor,
+      handlers,
       application,
       logLines,
       async userToken(user: { id: string; login: string; githubId: number }, metadataGithubId = user.githubId) {

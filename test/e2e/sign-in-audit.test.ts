@@ -1,6 +1,7 @@
+import { http, HttpResponse } from "msw";
 import { describe, expect, it } from "vitest";
 import { createInstallation, createUser } from "../support/fixtures.ts";
-import { useAuditStack } from "./audit-stack.ts";
+import { INNGEST_URL, useAuditStack } from "./audit-stack.ts";
 
 const stack = useAuditStack();
 const { db } = stack;
@@ -109,4 +110,24 @@ describe("sign-in to audit, end to end over HTTP", () => {
     expect(res.status).toBe(400);
     expect(s.executor.stored.events).toEqual([]);
   });
+});
+
+describe("faults surface as retryable answers and lose nothing", () => {
+  it("answers 503 when Inngest is unreachable, and a retry of the same sign-in queues exactly one audit", async () => {
+    const s = stack.arrange();
+    const user = await createUser(db.sql);
+    await createInstallation(db.sql, { accountId: user.githubId });
+    const token = await s.userToken(user);
+    stack.server.use(http.post(`${INNGEST_URL}/e/:key`, () => HttpResponse.error()));
+    const down = await s.action("bootstrap-profile", token);
+    expect(down.status).toBe(503);
+    expect(await down.json()).toMatchObject({ error: "audit_not_queued" });
+    expect(s.executor.stored.events).toEqual([]);
+
+    stack.server.resetHandlers();
+    stack.server.use(...s.handlers);
+    expect((await s.action("bootstrap-profile", token)).status).toBe(200);
+    await s.executor.drain();
+    expect(await auditsOf(user.id)).toMatchObject([{ status: "completed" }]);
+  }, 30_000);
 });
