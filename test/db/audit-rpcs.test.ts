@@ -75,6 +75,16 @@ describe("record_audit", () => {
     await r.close();
   });
 
+  it("keeps one row when concurrent retries of the same event record at once", async () => {
+    const r = createRpcClient(createSqlTransport(createSql(db.url, { max: 8, role: "service_role" })));
+    const user = await createUser(db.sql);
+    const results = await Promise.all(Array.from({ length: 8 }, () => r.call("record_audit", completed("audit/run:evt-race", user.id))));
+    expect(results.flat().filter((row) => row.created)).toHaveLength(1);
+    expect(new Set(results.flat().map((row) => row.audit_id)).size).toBe(1);
+    expect(await db.sql`select 1 from public.audits where idempotency_key = 'audit/run:evt-race'`).toHaveLength(1);
+    await r.close();
+  });
+
   it("refuses an audit without a named system actor or a reason for a skip", async () => {
     const r = rpc();
     const user = await createUser(db.sql);
