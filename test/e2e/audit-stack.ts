@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { Writable } from "node:stream";
 import { afterEach } from "vitest";
 import { INNGEST_APP_ID, INNGEST_SERVE_PATH } from "../../inngest.config.ts";
 import { createApplication } from "../../src/application.ts";
@@ -10,7 +9,7 @@ import { createRpcClient } from "../../src/db/rpc/rpc-client.ts";
 import { createSqlTransport } from "../../src/db/rpc/sql-transport.ts";
 import { createSql } from "../../src/db/sql-client.ts";
 import { createGitHubApp } from "../../src/github/github-app.ts";
-import { createLogger } from "../../src/log/logger.ts";
+import { collectingLogger } from "../support/collecting-logger.ts";
 import { APP_ID, generateAppKeyPair } from "../support/github-app-harness.ts";
 import { createFakeGitHub } from "../support/github-msw.ts";
 import { createInngestExecutor } from "../support/inngest-executor.ts";
@@ -42,11 +41,7 @@ export function useAuditStack() {
 
   function arrange(options: { github?: boolean } = {}) {
     const fake = createFakeGitHub({ baseUrl: GITHUB_URL, appId: APP_ID, publicKeyPem: publicKey });
-    const logLines: string[] = [];
-    const logger = createLogger({
-      level: "trace",
-      destination: new Writable({ write: (chunk, _enc, done) => (logLines.push(String(chunk)), done()) }),
-    });
+    const { logger, lines: logLines } = collectingLogger({ level: "trace" });
     const rpc = createRpcClient(createSqlTransport(createSql(db.url, { max: 4, role: "service_role" })));
     closers.push(() => rpc.close());
     const env = readEnv({

@@ -1,8 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
-import { Writable } from "node:stream";
 import { afterEach, expect } from "vitest";
 import { createGitHubApp } from "../../src/github/github-app.ts";
-import { createLogger } from "../../src/log/logger.ts";
+import { collectingLogger } from "./collecting-logger.ts";
 import { createFakeGitHub } from "./github-msw.ts";
 import { useMsw } from "./msw.ts";
 
@@ -36,14 +35,13 @@ export function useFakeGitHub() {
     const fake = createFakeGitHub({ baseUrl, appId: APP_ID, publicKeyPem: publicKey });
     arranged.push(fake);
     server.use(...fake.handlers);
-    const lines: string[] = [];
-    const destination = new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) });
+    const { logger, lines } = collectingLogger({ level: "trace" });
     const mints: number[] = [];
     const github = createGitHubApp({
       appId: APP_ID,
       privateKey,
       baseUrl,
-      logger: createLogger({ level: "trace", destination }),
+      logger,
       onTokenMint: (id) => mints.push(id),
     });
     // Every credential this arrangement could leak: tokens issued, App JWTs seen, the key's lines.

@@ -1,5 +1,4 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { Writable } from "node:stream";
 import { Hono } from "hono";
 import { SignJWT, type JWTPayload } from "jose";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -12,6 +11,7 @@ import {
 } from "../../src/db/rpc/errors.ts";
 import { ActionError, defineAction, registerActions, type ActionContext } from "../../src/http/actions/index.ts";
 import { createLogger } from "../../src/log/logger.ts";
+import { collectingLogger } from "../support/collecting-logger.ts";
 
 const SECRET = randomBytes(32).toString("base64url");
 const USER_ID = randomUUID();
@@ -47,11 +47,9 @@ const actions = {
 };
 
 function setup() {
-  const lines: string[] = [];
-  const destination = new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) });
+  const { logger, lines, records } = collectingLogger();
   const app = new Hono();
-  registerActions(app, { verifier, actions, logger: createLogger({ destination }) });
-  const records = () => lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  registerActions(app, { verifier, actions, logger });
   return { app, lines, records };
 }
 

@@ -1,12 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { Writable } from "node:stream";
 import { inspect } from "node:util";
 import { InngestTestEngine } from "@inngest/test";
 import { Inngest, NonRetriableError, RetryAfterError, eventType } from "inngest";
 import { http, HttpResponse } from "msw";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createLogger } from "../../src/log/logger.ts";
 import { CredentialFirewall, CredentialLeakError, redactThrown } from "../../src/security/credential-firewall.ts";
+import { collectingLogger } from "../support/collecting-logger.ts";
 import { useMsw } from "../support/msw.ts";
 
 // Made at run time: an installation-token-shaped value that must never escape.
@@ -37,8 +36,8 @@ afterEach(() => {
 });
 
 function client() {
-  const destination = new Writable({ write: (chunk, _enc, done) => (logLines.push(String(chunk)), done()) });
-  return new Inngest({ id: "firewall-test", isDev: true, logger: createLogger({ destination }), middleware: [CredentialFirewall] });
+  const { logger } = collectingLogger({ lines: logLines });
+  return new Inngest({ id: "firewall-test", isDev: true, logger, middleware: [CredentialFirewall] });
 }
 const run = eventType("test/firewall.run");
 const trigger = [{ name: "test/firewall.run", data: {} }] as [{ name: string; data: object }];

@@ -1,8 +1,8 @@
 import { createHmac, generateKeyPairSync, randomBytes } from "node:crypto";
-import { Writable } from "node:stream";
 import { Inngest } from "inngest";
 import { describe, expect, it } from "vitest";
-import { childLogger, createLogger } from "../../src/log/logger.ts";
+import { childLogger } from "../../src/log/logger.ts";
+import { collectingLogger } from "../support/collecting-logger.ts";
 
 // Fake credentials, made at run time.
 const TOKEN = `ghs_${randomBytes(27).toString("base64url").replace(/[-_]/g, "x").slice(0, 36)}`;
@@ -16,10 +16,7 @@ const PASSWORD = `pw-${randomBytes(8).toString("hex")}`;
 const SECRETS = [TOKEN, JWT, PEM_BODY, COOKIE, PASSWORD];
 
 function capture(level = "debug") {
-  const lines: string[] = [];
-  const destination = new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) });
-  const logger = createLogger({ level, destination });
-  const records = () => lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  const { logger, lines, records } = collectingLogger({ level });
   const leaked = () => SECRETS.filter((secret) => lines.some((line) => line.includes(secret)));
   return { logger, lines, records, leaked };
 }
