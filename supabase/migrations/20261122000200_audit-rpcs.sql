@@ -44,14 +44,8 @@ begin
           updated_by = excluded.updated_by
       where (p.github_id, p.github_login, p.avatar_url) is distinct from (excluded.github_id, excluded.github_login, excluded.avatar_url);
 
-  return query
-    select v_github_id,
-           v_login,
-           (select gi.id from public.github_installations gi
-             where gi.status = 'active' and v_github_id in (gi.account_id, gi.installed_by_github_id)
-             order by (gi.account_id = v_github_id) desc, gi.created_at desc
-             limit 1),
-           exists (select 1 from public.audits a where a.user_id = p_user_id and a.status = 'completed');
+  -- One rule decides which installation is the user's: audit_context's.
+  return query select * from public.audit_context(p_user_id, null);
 end;
 $$;
 
