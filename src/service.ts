@@ -25,8 +25,9 @@ export async function startService(env: Env, logger: Logger): Promise<RunningSer
     const server = await listen(http.fetch, env.HOST, env.PORT);
     const { port } = server.address() as AddressInfo;
     const url = `http://${env.HOST}:${port}`;
-    logger.info({ url, inngestDev: isInngestDev(env), functions: functions.length }, "[service] listening");
-    if (isInngestDev(env)) {
+    const inngestDev = isInngestDev(env);
+    logger.info({ url, inngestDev, functions: functions.length }, "[service] listening");
+    if (inngestDev) {
       logger.info(`[service] Inngest dev mode: run \`npx inngest-cli@latest dev -u ${url}${INNGEST_SERVE_PATH}\` to execute functions`);
     }
     return {
