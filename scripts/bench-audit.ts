@@ -45,8 +45,14 @@ const { privateKey, publicKey } = generateKeyPairSync("rsa", {
 });
 const AUDITS = INSTALLATIONS * LOGINS_PER_INSTALLATION;
 const ORDERS: Record<string, Work[]> = {
-  grouped: Array.from({ length: AUDITS }, (_, i) => ({ installationId: 1 + Math.floor(i / LOGINS_PER_INSTALLATION), login: `user-${i}` })),
-  "round-robin": Array.from({ length: AUDITS }, (_, i) => ({ installationId: 1 + (i % INSTALLATIONS), login: `user-${i}` })),
+  grouped: Array.from({ length: AUDITS }, (_, i) => ({
+    installationId: 1 + Math.floor(i / LOGINS_PER_INSTALLATION),
+    login: `user-${i}`,
+  })),
+  "round-robin": Array.from({ length: AUDITS }, (_, i) => ({
+    installationId: 1 + (i % INSTALLATIONS),
+    login: `user-${i}`,
+  })),
 };
 
 const server = setupServer();
@@ -55,15 +61,28 @@ try {
   // Warm-up (JIT, msw, key import), not measured.
   await measure(ours, ORDERS.grouped!.slice(0, CONCURRENCY));
   await measure(baseline, ORDERS.grouped!.slice(0, CONCURRENCY));
-  console.log(`${AUDITS} audits: ${INSTALLATIONS} installations x ${LOGINS_PER_INSTALLATION} logins, concurrency ${CONCURRENCY}, ${LATENCY_MS} ms per GitHub answer\n`);
-  row("order", "variant", "requests/audit", "mints/inst (max)", "audits/s", "wall s", "ours/baseline", "targets");
+  console.log(
+    `${AUDITS} audits: ${INSTALLATIONS} installations x ${LOGINS_PER_INSTALLATION} logins, concurrency ${CONCURRENCY}, ${LATENCY_MS} ms per GitHub answer\n`,
+  );
+  row(
+    "order",
+    "variant",
+    "requests/audit",
+    "mints/inst (max)",
+    "audits/s",
+    "wall s",
+    "ours/baseline",
+    "targets",
+  );
   let ok = true;
   for (const [order, items] of Object.entries(ORDERS)) {
     const a = await measure(ours, items);
     const b = await measure(baseline, items);
     ok = report(order, a, b) && ok;
   }
-  console.log(`\ntargets: ours <= ${TARGETS.requestsPerAudit} requests/audit, <= ${TARGETS.mintsPerInstallation} mint/installation, >= ${TARGETS.speedup}x baseline throughput, same signals: ${ok ? "all met" : "MISSED"}`);
+  console.log(
+    `\ntargets: ours <= ${TARGETS.requestsPerAudit} requests/audit, <= ${TARGETS.mintsPerInstallation} mint/installation, >= ${TARGETS.speedup}x baseline throughput, same signals: ${ok ? "all met" : "MISSED"}`,
+  );
   process.exitCode = ok ? 0 : 1;
 } finally {
   server.close();
@@ -71,31 +90,46 @@ try {
 
 function ours(): Audit {
   const github = createGitHubApp({ appId: APP_ID, privateKey, baseUrl: BASE_URL });
-  return ({ installationId, login }) => github.collectAuditSignals({ installationId, login, now: NOW });
+  return ({ installationId, login }) =>
+    github.collectAuditSignals({ installationId, login, now: NOW });
 }
 
 function baseline(): Audit {
-  const app = new App({ appId: APP_ID, privateKey, Octokit: Octokit.defaults({ baseUrl: BASE_URL }) });
+  const app = new App({
+    appId: APP_ID,
+    privateKey,
+    Octokit: Octokit.defaults({ baseUrl: BASE_URL }),
+  });
   return async ({ installationId, login }) => {
     const octokit = await app.getInstallationOctokit(installationId);
     const queries = buildAuditQueryVariables(login);
-    const search = async (q: string) => (await octokit.request("GET /search/issues", { q, per_page: 1 })).data.total_count;
+    const search = async (q: string) =>
+      (await octokit.request("GET /search/issues", { q, per_page: 1 })).data.total_count;
     const { data: user } = await octokit.request("GET /users/{username}", { username: login });
     const mergedPrs = await search(queries.mergedPrsQuery);
     const mergedPrsExternal = await search(queries.mergedPrsExternalQuery);
     const closedIssues = await search(queries.closedIssuesQuery);
-    const { data: repos } = await octokit.request("GET /users/{username}/repos", { username: login, type: "owner", sort: "pushed", per_page: 100 });
-    const contributions = await octokit.graphql<{ user: { contributionsCollection: { contributionCalendar: { totalContributions: number } } } }>(
-      CONTRIBUTIONS_QUERY,
-      { login },
-    );
+    const { data: repos } = await octokit.request("GET /users/{username}/repos", {
+      username: login,
+      type: "owner",
+      sort: "pushed",
+      per_page: 100,
+    });
+    const contributions = await octokit.graphql<{
+      user: { contributionsCollection: { contributionCalendar: { totalContributions: number } } };
+    }>(CONTRIBUTIONS_QUERY, { login });
     return {
-      accountAgeDays: Math.max(0, Math.floor((NOW.getTime() - Date.parse(user.created_at)) / 86_400_000)),
+      accountAgeDays: Math.max(
+        0,
+        Math.floor((NOW.getTime() - Date.parse(user.created_at)) / 86_400_000),
+      ),
       mergedPrs,
       mergedPrsExternal,
       closedIssues,
-      distinctLanguages: new Set(repos.flatMap((repo) => (repo.language ? [repo.language] : []))).size,
-      yearlyContributions: contributions.user.contributionsCollection.contributionCalendar.totalContributions,
+      distinctLanguages: new Set(repos.flatMap((repo) => (repo.language ? [repo.language] : [])))
+        .size,
+      yearlyContributions:
+        contributions.user.contributionsCollection.contributionCalendar.totalContributions,
       followers: user.followers,
     };
   };
@@ -111,19 +145,42 @@ interface Run {
 }
 
 async function measure(variant: () => Audit, items: Work[]): Promise<Run> {
-  const fake = createFakeGitHub({ baseUrl: BASE_URL, appId: APP_ID, publicKeyPem: publicKey, latencyMs: LATENCY_MS });
+  const fake = createFakeGitHub({
+    baseUrl: BASE_URL,
+    appId: APP_ID,
+    publicKeyPem: publicKey,
+    latencyMs: LATENCY_MS,
+  });
   // Different numbers per login, so a mixed-up answer cannot go unnoticed.
-  items.forEach(({ login }, i) => fake.state.users.set(login, { followers: i, mergedPrs: 2 * i, closedIssues: i % 7, languages: ["Go", i % 2 ? "Rust" : null] }));
+  items.forEach(({ login }, i) =>
+    fake.state.users.set(login, {
+      followers: i,
+      mergedPrs: 2 * i,
+      closedIssues: i % 7,
+      languages: ["Go", i % 2 ? "Rust" : null],
+    }),
+  );
   server.resetHandlers(...fake.handlers);
   const audit = variant();
   const started = performance.now();
   const results = await mapConcurrently(items, CONCURRENCY, audit);
   const seconds = (performance.now() - started) / 1000;
   const requests = Object.values(fake.state.requests).reduce((sum, n) => sum + n, 0);
-  return { audits: items.length, seconds, requests, maxMints: Math.max(...fake.state.mints.values()), results, rejections: fake.state.rejections };
+  return {
+    audits: items.length,
+    seconds,
+    requests,
+    maxMints: Math.max(...fake.state.mints.values()),
+    results,
+    rejections: fake.state.rejections,
+  };
 }
 
-async function mapConcurrently<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+async function mapConcurrently<T, R>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {
@@ -137,7 +194,11 @@ async function mapConcurrently<T, R>(items: T[], limit: number, fn: (item: T) =>
 }
 
 function row(...cells: string[]): void {
-  console.log(cells.map((cell, i) => (i < 2 ? cell.padEnd(12) : i < 7 ? cell.padStart(17) : `   ${cell}`)).join(""));
+  console.log(
+    cells
+      .map((cell, i) => (i < 2 ? cell.padEnd(12) : i < 7 ? cell.padStart(17) : `   ${cell}`))
+      .join(""),
+  );
 }
 
 /** Prints both variants of one order; true when every target is met. */
@@ -150,10 +211,22 @@ function report(order: string, a: Run, b: Run): boolean {
     a.maxMints > TARGETS.mintsPerInstallation && "mints per installation",
     speedup < TARGETS.speedup && "throughput ratio",
     !isDeepStrictEqual(a.results, b.results) && "ours and baseline disagree",
-    a.rejections.length + b.rejections.length > 0 && `the fake refused: ${[...a.rejections, ...b.rejections].join("; ")}`,
+    a.rejections.length + b.rejections.length > 0 &&
+      `the fake refused: ${[...a.rejections, ...b.rejections].join("; ")}`,
   ].filter(Boolean);
-  const cells = (r: Run) => [perAudit(r).toFixed(2), String(r.maxMints), rate(r).toFixed(1), r.seconds.toFixed(2)];
-  row(order, "ours", ...cells(a), `${speedup.toFixed(2)}x`, failures.length ? `MISSED: ${failures.join(", ")}` : "ok");
+  const cells = (r: Run) => [
+    perAudit(r).toFixed(2),
+    String(r.maxMints),
+    rate(r).toFixed(1),
+    r.seconds.toFixed(2),
+  ];
+  row(
+    order,
+    "ours",
+    ...cells(a),
+    `${speedup.toFixed(2)}x`,
+    failures.length ? `MISSED: ${failures.join(", ")}` : "ok",
+  );
   row("", "baseline", ...cells(b));
   return failures.length === 0;
 }

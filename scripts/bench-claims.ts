@@ -33,10 +33,13 @@ try {
   await arrange(admin);
   const pool = createSql(pg.url, { max: CLIENTS, role: "service_role" });
   const variants = {
-    ours: (u: string, r: number) => pool`select id from public.claim_recommendation_atomic(${r}, ${u})`,
+    ours: (u: string, r: number) =>
+      pool`select id from public.claim_recommendation_atomic(${r}, ${u})`,
     naive: (u: string, r: number) => pool`select id from bench_naive.claim(${r}, ${u})`,
   };
-  const work = await admin<{ user_id: string; id: number }[]>`select user_id, id from public.recommendations order by user_id, id`;
+  const work = await admin<
+    { user_id: string; id: number }[]
+  >`select user_id, id from public.recommendations order by user_id, id`;
   const results: Record<string, ReturnType<typeof summarize>[]> = { ours: [], naive: [] };
   for (let round = 0; round < ROUNDS; round++) {
     for (const name of ["ours", "naive"] as const) {
@@ -78,7 +81,10 @@ async function arrange(sql: Sql) {
     grant execute on function bench_naive.claim(bigint, uuid) to service_role;`);
 }
 
-async function run(work: { user_id: string; id: number }[], claim: (u: string, r: number) => Promise<unknown>) {
+async function run(
+  work: { user_id: string; id: number }[],
+  claim: (u: string, r: number) => Promise<unknown>,
+) {
   const latencies: number[] = [];
   let next = 0;
   let failures = 0;
@@ -106,10 +112,20 @@ async function overCapUsers(sql: Sql) {
   return row!;
 }
 
-function summarize(r: { seconds: number; latencies: number[] }, cap: { over: number; worst: number }) {
+function summarize(
+  r: { seconds: number; latencies: number[] },
+  cap: { over: number; worst: number },
+) {
   const sorted = [...r.latencies].sort((a, b) => a - b);
-  const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-  return { callsPerSec: sorted.length / r.seconds, p50: pct(50), p99: pct(99), overCapUsers: cap.over, worstUser: cap.worst };
+  const pct = (p: number) =>
+    sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+  return {
+    callsPerSec: sorted.length / r.seconds,
+    p50: pct(50),
+    p99: pct(99),
+    overCapUsers: cap.over,
+    worstUser: cap.worst,
+  };
 }
 
 function report(results: Record<string, ReturnType<typeof summarize>[]>) {
@@ -122,11 +138,15 @@ function report(results: Record<string, ReturnType<typeof summarize>[]>) {
     "over-cap users": Math.max(...runs.map((r) => r.overCapUsers)),
     "most claims by one user": Math.max(...runs.map((r) => r.worstUser)),
   }));
-  console.log(`bench:claims  ${USERS} users x ${RECS_PER_USER} recommendations, ${CLIENTS} clients, ${ROUNDS} alternating rounds each`);
+  console.log(
+    `bench:claims  ${USERS} users x ${RECS_PER_USER} recommendations, ${CLIENTS} clients, ${ROUNDS} alternating rounds each`,
+  );
   console.table(rows);
   const ours = rows.find((r) => r.variant === "ours")!;
   const naive = rows.find((r) => r.variant === "naive")!;
   const ratio = ours["claim calls/s"] / naive["claim calls/s"];
-  console.log(`throughput ratio ours/naive: ${ratio.toFixed(2)}x (target >= 0.70x); over-cap users ours: ${ours["over-cap users"]} (target 0)`);
+  console.log(
+    `throughput ratio ours/naive: ${ratio.toFixed(2)}x (target >= 0.70x); over-cap users ours: ${ours["over-cap users"]} (target 0)`,
+  );
   if (ours["over-cap users"] > 0 || ratio < 0.7) process.exitCode = 1;
 }

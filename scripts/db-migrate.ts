@@ -7,7 +7,8 @@ const db = await scriptDatabase(loadEnvOrExit());
 const sql = createSql(db.url, { max: 1 });
 try {
   const result = await migrate(sql);
-  if (result.bootstrapped) console.log("bootstrapped Supabase roles and auth schema (plain Postgres)");
+  if (result.bootstrapped)
+    console.log("bootstrapped Supabase roles and auth schema (plain Postgres)");
   for (const f of result.applied) console.log(`applied  ${f}`);
   console.log(`${result.applied.length} applied, ${result.alreadyApplied.length} already applied`);
 } finally {

@@ -19,7 +19,10 @@ export async function startService(env: Env, logger: Logger): Promise<RunningSer
   const db = await openDatabase(databaseTarget(env), logger);
   try {
     const github = githubAppFromEnv(env, { logger: logger.child({ component: "github" }) });
-    if (!github) logger.warn("[service] GitHub App not configured (GITHUB_APP_ID / GITHUB_APP_PRIVATE_KEY): audits will end as skipped");
+    if (!github)
+      logger.warn(
+        "[service] GitHub App not configured (GITHUB_APP_ID / GITHUB_APP_PRIVATE_KEY): audits will end as skipped",
+      );
     const verifier = await sessionVerifierFromEnv(env);
     const { http, functions } = createApplication({ env, rpc: db.rpc, logger, verifier, github });
     const server = await listen(http.fetch, env.HOST, env.PORT);
@@ -28,7 +31,9 @@ export async function startService(env: Env, logger: Logger): Promise<RunningSer
     const inngestDev = isInngestDev(env);
     logger.info({ url, inngestDev, functions: functions.length }, "[service] listening");
     if (inngestDev) {
-      logger.info(`[service] Inngest dev mode: run \`npx inngest-cli@latest dev -u ${url}${INNGEST_SERVE_PATH}\` to execute functions`);
+      logger.info(
+        `[service] Inngest dev mode: run \`npx inngest-cli@latest dev -u ${url}${INNGEST_SERVE_PATH}\` to execute functions`,
+      );
     }
     return {
       url,
@@ -43,7 +48,11 @@ export async function startService(env: Env, logger: Logger): Promise<RunningSer
   }
 }
 
-function listen(fetch: (req: Request) => Response | Promise<Response>, hostname: string, port: number): Promise<ServerType> {
+function listen(
+  fetch: (req: Request) => Response | Promise<Response>,
+  hostname: string,
+  port: number,
+): Promise<ServerType> {
   return new Promise((resolve, reject) => {
     const server = serveHttp({ fetch, hostname, port }, () => resolve(server));
     server.once("error", reject);

@@ -41,7 +41,11 @@ export function bootstrapProfile(deps: BootstrapProfileDeps) {
       } catch (err) {
         // The profile write is idempotent and the event id dedupes: the client can simply retry.
         logger.error({ err }, "[actions] audit/run not queued");
-        throw new ActionError(503, "audit_not_queued", "the audit could not be queued; retry shortly");
+        throw new ActionError(
+          503,
+          "audit_not_queued",
+          "the audit could not be queued; retry shortly",
+        );
       }
       return { ...result, audit: "queued" as const };
     },

@@ -5,7 +5,10 @@ import { bootstrapProfile } from "./bootstrap-profile.ts";
 import { claimRecommendation, releaseRecommendation } from "./claim-recommendation.ts";
 
 /** Every server action, by its URL name: POST /api/actions/<name>. */
-export function createActions(deps: { rpc: RpcClient; inngest: AppInngest }): Record<string, ActionDefinition> {
+export function createActions(deps: {
+  rpc: RpcClient;
+  inngest: AppInngest;
+}): Record<string, ActionDefinition> {
   return {
     "bootstrap-profile": bootstrapProfile(deps) as ActionDefinition,
     "claim-recommendation": claimRecommendation(deps) as ActionDefinition,

@@ -33,6 +33,9 @@ export class AuditResponseShapeError extends Error {
   override readonly name = "AuditResponseShapeError";
 
   constructor(details: string, options?: ErrorOptions) {
-    super(`[audit] GitHub's answer to AUDIT_QUERY has an unexpected shape; check the query against the schema:\n${details}`, options);
+    super(
+      `[audit] GitHub's answer to AUDIT_QUERY has an unexpected shape; check the query against the schema:\n${details}`,
+      options,
+    );
   }
 }

@@ -26,7 +26,11 @@ export const AUDIT_QUERY = /* GraphQL */ `
           totalContributions
         }
       }
-      repositories(first: 100, ownerAffiliations: [OWNER], orderBy: { field: PUSHED_AT, direction: DESC }) {
+      repositories(
+        first: 100
+        ownerAffiliations: [OWNER]
+        orderBy: { field: PUSHED_AT, direction: DESC }
+      ) {
         nodes {
           primaryLanguage {
             name

@@ -16,10 +16,16 @@ export const auditResponseDataSchema = z.object({
     .object({
       createdAt: dateTime,
       followers: z.object({ totalCount: count }),
-      contributionsCollection: z.object({ contributionCalendar: z.object({ totalContributions: count }) }),
+      contributionsCollection: z.object({
+        contributionCalendar: z.object({ totalContributions: count }),
+      }),
       repositories: z.object({
         nodes: z
-          .array(z.object({ primaryLanguage: z.object({ name: z.string().min(1) }).nullable() }).nullable())
+          .array(
+            z
+              .object({ primaryLanguage: z.object({ name: z.string().min(1) }).nullable() })
+              .nullable(),
+          )
           .nullable(),
       }),
     })
@@ -52,7 +58,8 @@ export function parseAuditSignals(data: unknown, now: Date): AuditSignals {
     throw new GitHubUserNotFoundError();
   }
   const parsed = auditResponseDataSchema.safeParse(data);
-  if (!parsed.success) throw new AuditResponseShapeError(z.prettifyError(parsed.error), { cause: parsed.error });
+  if (!parsed.success)
+    throw new AuditResponseShapeError(z.prettifyError(parsed.error), { cause: parsed.error });
   const { user, mergedPrs, mergedPrsExternal, closedIssues } = parsed.data;
   if (user === null) throw new GitHubUserNotFoundError();
 

@@ -25,19 +25,22 @@ export interface SignalWeight {
  */
 export const SIGNAL_WEIGHTS = {
   //                      xp  per   capUnits    max XP  why
-  mergedPrsExternal:   { xp: 12, per: 1, capUnits: 40 }, //   480  accepted by other maintainers: hardest to fake
-  mergedPrs:           { xp: 4, per: 1, capUnits: 50 }, //    200  includes external ones, so those earn 16 each
+  mergedPrsExternal: { xp: 12, per: 1, capUnits: 40 }, //   480  accepted by other maintainers: hardest to fake
+  mergedPrs: { xp: 4, per: 1, capUnits: 50 }, //    200  includes external ones, so those earn 16 each
   yearlyContributions: { xp: 1, per: 2, capUnits: 400 }, //   200  recent activity, but commits are cheap
-  distinctLanguages:   { xp: 15, per: 1, capUnits: 8 }, //    120  breadth, for matching issues by language
-  followers:           { xp: 2, per: 1, capUnits: 50 }, //    100  social signal, easy to game
-  closedIssues:        { xp: 3, per: 1, capUnits: 30 }, //     90  "closed" includes "not planned"
-  accountAgeDays:      { xp: 1, per: 30, capUnits: 1800 }, //  60  age alone says little
+  distinctLanguages: { xp: 15, per: 1, capUnits: 8 }, //    120  breadth, for matching issues by language
+  followers: { xp: 2, per: 1, capUnits: 50 }, //    100  social signal, easy to game
+  closedIssues: { xp: 3, per: 1, capUnits: 30 }, //     90  "closed" includes "not planned"
+  accountAgeDays: { xp: 1, per: 30, capUnits: 1800 }, //  60  age alone says little
 } as const satisfies Record<keyof AuditSignals, SignalWeight>;
 
 export type AuditSignalName = keyof typeof SIGNAL_WEIGHTS;
 
 export function levelForXp(xp: number): number {
-  return Math.max(0, LEVEL_THRESHOLDS.findLastIndex((threshold) => xp >= threshold));
+  return Math.max(
+    0,
+    LEVEL_THRESHOLDS.findLastIndex((threshold) => xp >= threshold),
+  );
 }
 
 /** Integer XP for one signal; NaN and negatives count as nothing, so the score can't go below 0. */

@@ -6,7 +6,12 @@ export const LOCAL_DEV_ISSUER = "http://127.0.0.1:54321/auth/v1";
 
 /** How user access tokens are signed in this deployment, decided once from the environment. */
 export type AuthKeySource =
-  | { kind: "secret"; from: "SUPABASE_JWT_SECRET" | "local-dev-secret"; secret: string; issuer?: string }
+  | {
+      kind: "secret";
+      from: "SUPABASE_JWT_SECRET" | "local-dev-secret";
+      secret: string;
+      issuer?: string;
+    }
   | { kind: "jwks"; jwksUrl: URL; issuer: string };
 
 export function supabaseAuthIssuer(supabaseUrl: string): string {
@@ -18,9 +23,18 @@ export function supabaseAuthIssuer(supabaseUrl: string): string {
  * legacy-signed tokens needs it; else the project's JWKS; else, outside
  * production only, a local secret in `dataDir` (default EMBEDDED_PG_DIR).
  */
-export async function authKeySource(env: Env, options: { dataDir?: string } = {}): Promise<AuthKeySource> {
+export async function authKeySource(
+  env: Env,
+  options: { dataDir?: string } = {},
+): Promise<AuthKeySource> {
   const issuer = env.SUPABASE_URL ? supabaseAuthIssuer(env.SUPABASE_URL) : undefined;
-  if (env.SUPABASE_JWT_SECRET) return { kind: "secret", from: "SUPABASE_JWT_SECRET", secret: env.SUPABASE_JWT_SECRET, ...(issuer ? { issuer } : {}) };
+  if (env.SUPABASE_JWT_SECRET)
+    return {
+      kind: "secret",
+      from: "SUPABASE_JWT_SECRET",
+      secret: env.SUPABASE_JWT_SECRET,
+      ...(issuer ? { issuer } : {}),
+    };
   if (issuer) return { kind: "jwks", jwksUrl: new URL(`${issuer}/.well-known/jwks.json`), issuer };
   if (env.NODE_ENV === "production") {
     throw new ConfigError(
@@ -28,5 +42,10 @@ export async function authKeySource(env: Env, options: { dataDir?: string } = {}
         "the local development secret is never used in production",
     );
   }
-  return { kind: "secret", from: "local-dev-secret", secret: await localDevSecret(options.dataDir ?? env.EMBEDDED_PG_DIR), issuer: LOCAL_DEV_ISSUER };
+  return {
+    kind: "secret",
+    from: "local-dev-secret",
+    secret: await localDevSecret(options.dataDir ?? env.EMBEDDED_PG_DIR),
+    issuer: LOCAL_DEV_ISSUER,
+  };
 }

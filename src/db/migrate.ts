@@ -3,7 +3,10 @@ import path from "node:path";
 import type { ReservedSql, Sql } from "postgres";
 
 export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, "../../supabase/migrations");
-export const BOOTSTRAP_FILE = path.resolve(import.meta.dirname, "../../supabase/bootstrap/local-bootstrap.sql");
+export const BOOTSTRAP_FILE = path.resolve(
+  import.meta.dirname,
+  "../../supabase/bootstrap/local-bootstrap.sql",
+);
 
 // Supabase CLI naming: <14-digit version>_<name>.sql
 const MIGRATION_NAME = /^(\d{14})_([a-z0-9][a-z0-9_-]*)\.sql$/;
@@ -26,19 +29,27 @@ export class MigrationError extends Error {
  * database migrated by either tool is understood by the other. Safe to run twice
  * and concurrently (an advisory lock makes runners take turns).
  */
-export async function migrate(sql: Sql, options: { dir?: string; bootstrapFile?: string } = {}): Promise<MigrationResult> {
+export async function migrate(
+  sql: Sql,
+  options: { dir?: string; bootstrapFile?: string } = {},
+): Promise<MigrationResult> {
   const dir = options.dir ?? MIGRATIONS_DIR;
   const files = await listMigrations(dir);
   const reserved = await sql.reserve();
   try {
     await reserved`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
-    const bootstrapped = await bootstrapIfPlainPostgres(reserved, options.bootstrapFile ?? BOOTSTRAP_FILE);
+    const bootstrapped = await bootstrapIfPlainPostgres(
+      reserved,
+      options.bootstrapFile ?? BOOTSTRAP_FILE,
+    );
     await reserved.unsafe(`
       create schema if not exists supabase_migrations;
       create table if not exists supabase_migrations.schema_migrations (
         version text primary key, statements text[], name text
       );`);
-    const rows = await reserved<{ version: string }[]>`select version from supabase_migrations.schema_migrations`;
+    const rows = await reserved<
+      { version: string }[]
+    >`select version from supabase_migrations.schema_migrations`;
     const done = new Set(rows.map((r) => r.version));
     const result: MigrationResult = { bootstrapped, applied: [], alreadyApplied: [] };
     for (const file of files) {
@@ -48,12 +59,19 @@ export async function migrate(sql: Sql, options: { dir?: string; bootstrapFile?:
       }
       const body = await readFile(path.join(dir, file.fileName), "utf8");
       try {
-        await inTransaction(reserved, body, () => reserved`
+        await inTransaction(
+          reserved,
+          body,
+          () => reserved`
           insert into supabase_migrations.schema_migrations (version, name, statements)
-          values (${file.version}, ${file.name}, ${[body]})`);
+          values (${file.version}, ${file.name}, ${[body]})`,
+        );
       } catch (err) {
         const pgErr = err as { message?: string; code?: string };
-        throw new MigrationError(`[migrate] ${file.fileName} failed (SQLSTATE ${pgErr.code ?? "?"}): ${pgErr.message ?? String(err)}; nothing from it was applied`, { cause: err });
+        throw new MigrationError(
+          `[migrate] ${file.fileName} failed (SQLSTATE ${pgErr.code ?? "?"}): ${pgErr.message ?? String(err)}; nothing from it was applied`,
+          { cause: err },
+        );
       }
       result.applied.push(file.fileName);
     }
@@ -69,7 +87,9 @@ async function listMigrations(dir: string) {
   return names.map((fileName) => {
     const match = MIGRATION_NAME.exec(fileName);
     if (!match) {
-      throw new MigrationError(`[migrate] ${fileName} does not follow the Supabase naming <YYYYMMDDHHMMSS>_<kebab-name>.sql`);
+      throw new MigrationError(
+        `[migrate] ${fileName} does not follow the Supabase naming <YYYYMMDDHHMMSS>_<kebab-name>.sql`,
+      );
     }
     return { fileName, version: match[1]!, name: match[2]! };
   });

@@ -17,26 +17,48 @@ export async function openDatabase(target: DatabaseTarget, logger: Logger): Prom
   switch (target.kind) {
     case "supabase": {
       logger.info({ supabaseUrl: target.url }, "[db] using Supabase (PostgREST RPC, service role)");
-      const rpc = createRpcClient(createSupabaseTransport({ url: target.url, serviceRoleKey: target.serviceRoleKey }));
+      const rpc = createRpcClient(
+        createSupabaseTransport({ url: target.url, serviceRoleKey: target.serviceRoleKey }),
+      );
       return { rpc, close: () => rpc.close() };
     }
     case "postgres": {
-      logger.info("[db] using DATABASE_URL (direct SQL as service_role; run `npm run db:migrate` to apply migrations)");
-      const rpc = createRpcClient(createSqlTransport(createSql(target.url, { role: "service_role" })));
+      logger.info(
+        "[db] using DATABASE_URL (direct SQL as service_role; run `npm run db:migrate` to apply migrations)",
+      );
+      const rpc = createRpcClient(
+        createSqlTransport(createSql(target.url, { role: "service_role" })),
+      );
       return { rpc, close: () => rpc.close() };
     }
     case "embedded": {
       const pgLog = logger.child({ component: "embedded-postgres" });
-      const pg = await startEmbeddedPostgres({ dir: target.dir, port: target.port, onLog: (line) => pgLog.debug(line) });
+      const pg = await startEmbeddedPostgres({
+        dir: target.dir,
+        port: target.port,
+        onLog: (line) => pgLog.debug(line),
+      });
       try {
         const admin = createSql(pg.url, { max: 1 });
         const result = await migrate(admin).finally(() => admin.end());
-        logger.info({ dir: target.dir, port: target.port, applied: result.applied.length, bootstrapped: result.bootstrapped }, "[db] embedded Postgres ready");
-        const rpc = createRpcClient(createSqlTransport(createSql(pg.url, { role: "service_role" })));
+        logger.info(
+          {
+            dir: target.dir,
+            port: target.port,
+            applied: result.applied.length,
+            bootstrapped: result.bootstrapped,
+          },
+          "[db] embedded Postgres ready",
+        );
+        const rpc = createRpcClient(
+          createSqlTransport(createSql(pg.url, { role: "service_role" })),
+        );
         return {
           rpc,
           async close() {
-            await rpc.close().catch((err: unknown) => logger.warn({ err }, "[db] closing the pool failed"));
+            await rpc
+              .close()
+              .catch((err: unknown) => logger.warn({ err }, "[db] closing the pool failed"));
             await pg.stop();
           },
         };

@@ -11,7 +11,8 @@ const safeBigint = {
   serialize: (value: number | bigint | string) => String(value),
   parse: (value: string) => {
     const n = Number(value);
-    if (!Number.isSafeInteger(n)) throw new RangeError(`[db] int8 value beyond Number.MAX_SAFE_INTEGER`);
+    if (!Number.isSafeInteger(n))
+      throw new RangeError(`[db] int8 value beyond Number.MAX_SAFE_INTEGER`);
     return n;
   },
 };
@@ -28,7 +29,9 @@ export interface SqlClientOptions {
 }
 
 export function createSql(url: string, options: SqlClientOptions = {}): Sql<{ bigint: number }> {
-  const connection: Record<string, string> = { application_name: options.applicationName ?? "credential-free-jobs" };
+  const connection: Record<string, string> = {
+    application_name: options.applicationName ?? "credential-free-jobs",
+  };
   if (options.role) connection.role = options.role;
   const config: Options<{ bigint: typeof safeBigint }> = {
     max: options.max ?? 10,

@@ -9,7 +9,11 @@ import { octokitLog } from "./octokit-log.ts";
 import { toGitHubError, userNotFoundData } from "./to-github-error.ts";
 
 export interface GitHubAuditSource {
-  collectAuditSignals(input: { installationId: number; login: string; now?: Date }): Promise<AuditSignals>;
+  collectAuditSignals(input: {
+    installationId: number;
+    login: string;
+    now?: Date;
+  }): Promise<AuditSignals>;
 }
 
 export interface GitHubAppOptions {
@@ -62,7 +66,9 @@ export function createGitHubApp(options: GitHubAppOptions): GitHubAuditSource {
   return {
     async collectAuditSignals({ installationId, login, now = new Date() }) {
       if (!Number.isSafeInteger(installationId) || installationId <= 0) {
-        throw new TypeError("[github] installationId must be a positive integer (from the installation webhook)");
+        throw new TypeError(
+          "[github] installationId must be a positive integer (from the installation webhook)",
+        );
       }
       // Before any request: a login GitHub would never issue costs neither a mint nor a query.
       const variables = buildAuditQueryVariables(login);
@@ -90,7 +96,9 @@ function assertPrivateKey(privateKey: string): void {
   try {
     createPrivateKey(privateKey.replace(/\\n/g, "\n"));
   } catch {
-    throw new Error("[github] GITHUB_APP_PRIVATE_KEY is not a readable PEM private key; paste the .pem GitHub generated (\\n escapes allowed)");
+    throw new Error(
+      "[github] GITHUB_APP_PRIVATE_KEY is not a readable PEM private key; paste the .pem GitHub generated (\\n escapes allowed)",
+    );
   }
 }
 
@@ -108,7 +116,9 @@ export function githubAppFromEnv(
   const { GITHUB_APP_ID: appId, GITHUB_APP_PRIVATE_KEY: privateKey } = env;
   if (!appId && !privateKey) return null;
   if (!appId || !privateKey) {
-    throw new Error("[github] GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY are set together or not at all");
+    throw new Error(
+      "[github] GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY are set together or not at all",
+    );
   }
   return createGitHubApp({ appId, privateKey, baseUrl: env.GITHUB_API_URL, ...deps });
 }

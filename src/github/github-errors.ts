@@ -20,7 +20,9 @@ export class InstallationUnavailableError extends Error {
   readonly status: 401 | 403 | 404;
 
   constructor(installationId: number, status: 401 | 403 | 404) {
-    super(`[github] installation ${installationId} is unavailable (HTTP ${status}): ${WHY_UNAVAILABLE[status]}; do not retry`);
+    super(
+      `[github] installation ${installationId} is unavailable (HTTP ${status}): ${WHY_UNAVAILABLE[status]}; do not retry`,
+    );
     this.installationId = installationId;
     this.status = status;
   }
@@ -45,7 +47,9 @@ export class GitHubUnavailableError extends Error {
   readonly status: number;
 
   constructor(status: number) {
-    super(`[github] GitHub is unavailable (${status === 0 ? "no response" : `HTTP ${status}`}); retry with backoff`);
+    super(
+      `[github] GitHub is unavailable (${status === 0 ? "no response" : `HTTP ${status}`}); retry with backoff`,
+    );
     this.status = status;
   }
 }
@@ -63,11 +67,15 @@ export class GitHubRequestError extends Error {
   readonly graphqlTypes: readonly string[];
 
   constructor(status: number, graphqlTypes: readonly string[] = []) {
-    const detail = graphqlTypes.length > 0 ? `GraphQL errors ${graphqlTypes.join(", ")}` : `HTTP ${status}`;
-    super(`[github] GitHub refused the audit request (${detail}); check the App's permissions and AUDIT_QUERY`);
+    const detail =
+      graphqlTypes.length > 0 ? `GraphQL errors ${graphqlTypes.join(", ")}` : `HTTP ${status}`;
+    super(
+      `[github] GitHub refused the audit request (${detail}); check the App's permissions and AUDIT_QUERY`,
+    );
     this.status = status;
     this.graphqlTypes = graphqlTypes;
   }
 }
 
-export type GitHubError = InstallationUnavailableError | GitHubRateLimitError | GitHubUnavailableError | GitHubRequestError;
+export type GitHubError =
+  InstallationUnavailableError | GitHubRateLimitError | GitHubUnavailableError | GitHubRequestError;

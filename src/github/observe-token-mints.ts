@@ -10,7 +10,10 @@ function urlOf(input: string | URL | Request): string {
   return typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
 }
 
-export function observeTokenMints(fetchImpl: typeof fetch, onMint: (installationId: number) => void): typeof fetch {
+export function observeTokenMints(
+  fetchImpl: typeof fetch,
+  onMint: (installationId: number) => void,
+): typeof fetch {
   return async (input, init) => {
     const response = await fetchImpl(input, init);
     const match = response.ok ? MINT_PATH.exec(new URL(urlOf(input)).pathname) : null;

@@ -21,6 +21,7 @@ const silent = () => {};
  */
 export function octokitLog(logger: Logger | undefined): OctokitLog {
   if (!logger) return { debug: silent, info: silent, warn: silent, error: silent };
-  const text = (level: "debug" | "warn") => (message: string) => logger[level](`[octokit] ${String(message)}`);
+  const text = (level: "debug" | "warn") => (message: string) =>
+    logger[level](`[octokit] ${String(message)}`);
   return { debug: text("debug"), info: text("debug"), warn: text("warn"), error: text("warn") };
 }

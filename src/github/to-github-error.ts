@@ -34,7 +34,11 @@ const MINT_URL = /\/app\/installations\/\d+\/access_tokens$/;
 const FALLBACK_WAIT_MS = 60_000;
 
 function isGraphqlError(error: unknown): error is Error & GraphqlErrorLike {
-  return error instanceof Error && error.name === "GraphqlResponseError" && Array.isArray((error as Partial<GraphqlErrorLike>).errors);
+  return (
+    error instanceof Error &&
+    error.name === "GraphqlResponseError" &&
+    Array.isArray((error as Partial<GraphqlErrorLike>).errors)
+  );
 }
 
 function isHttpError(error: unknown): error is Error & HttpErrorLike {
@@ -47,7 +51,9 @@ function isHttpError(error: unknown): error is Error & HttpErrorLike {
  */
 export function userNotFoundData(error: unknown): unknown {
   if (!isGraphqlError(error)) return undefined;
-  const onlyUserMissing = error.errors.every((e) => e.type === "NOT_FOUND" && e.path?.length === 1 && e.path[0] === "user");
+  const onlyUserMissing = error.errors.every(
+    (e) => e.type === "NOT_FOUND" && e.path?.length === 1 && e.path[0] === "user",
+  );
   const data = error.data as { user?: unknown } | null | undefined;
   return onlyUserMissing && data?.user === null ? data : undefined;
 }
@@ -64,7 +70,8 @@ export function rateLimitResetAt(headers: Headers, nowMs: number): Date | undefi
     if (Number.isFinite(at)) return new Date(at);
   }
   const reset = Number(headers["x-ratelimit-reset"]);
-  if (String(headers["x-ratelimit-remaining"]) === "0" && Number.isFinite(reset) && reset > 0) return new Date(reset * 1000);
+  if (String(headers["x-ratelimit-remaining"]) === "0" && Number.isFinite(reset) && reset > 0)
+    return new Date(reset * 1000);
   return undefined;
 }
 
@@ -73,7 +80,9 @@ export function toGitHubError(error: unknown, installationId: number, nowMs = Da
   if (isGraphqlError(error)) {
     const types = [...new Set(error.errors.map((e) => e.type ?? "UNTYPED"))];
     if (types.includes("RATE_LIMITED")) {
-      return new GitHubRateLimitError(rateLimitResetAt(error.headers ?? {}, nowMs) ?? new Date(nowMs + FALLBACK_WAIT_MS));
+      return new GitHubRateLimitError(
+        rateLimitResetAt(error.headers ?? {}, nowMs) ?? new Date(nowMs + FALLBACK_WAIT_MS),
+      );
     }
     return new GitHubRequestError(200, types);
   }
@@ -86,7 +95,8 @@ export function toGitHubError(error: unknown, installationId: number, nowMs = Da
       if (status === 429) return new GitHubRateLimitError(new Date(nowMs + FALLBACK_WAIT_MS));
     }
     const isMint = MINT_URL.test(error.request?.url ?? "");
-    if (isMint && (status === 401 || status === 403 || status === 404)) return new InstallationUnavailableError(installationId, status);
+    if (isMint && (status === 401 || status === 403 || status === 404))
+      return new InstallationUnavailableError(installationId, status);
     // A 401 on the API call itself: the token (possibly cached, see github-app.ts) was
     // revoked, which GitHub does when the installation is deleted or suspended.
     // @octokit/auth-app already retried it for 5 s in case the token had not replicated yet.

@@ -20,7 +20,11 @@ export function createHttpApp(deps: HttpDeps): Hono {
   const app = new Hono();
   registerHealthz(app, deps);
   registerActions(app, { verifier: deps.verifier, actions: deps.actions, logger: deps.logger });
-  const inngestHandler = serve({ client: deps.inngest.client, functions: deps.inngest.functions, servePath: deps.inngest.servePath });
+  const inngestHandler = serve({
+    client: deps.inngest.client,
+    functions: deps.inngest.functions,
+    servePath: deps.inngest.servePath,
+  });
   app.on(["GET", "POST", "PUT"], deps.inngest.servePath, (c) => inngestHandler(c));
   app.notFound((c) => c.json({ error: "not_found" }, 404));
   app.onError((err, c) => {

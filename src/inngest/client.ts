@@ -5,7 +5,15 @@ import { CredentialFirewall } from "../security/credential-firewall.ts";
 export const INNGEST_APP_ID = "credential-free-jobs";
 
 export interface InngestClientOptions {
-  env: Pick<Env, "INNGEST_DEV" | "INNGEST_SIGNING_KEY" | "INNGEST_SIGNING_KEY_FALLBACK" | "INNGEST_EVENT_KEY" | "INNGEST_BASE_URL" | "NODE_ENV">;
+  env: Pick<
+    Env,
+    | "INNGEST_DEV"
+    | "INNGEST_SIGNING_KEY"
+    | "INNGEST_SIGNING_KEY_FALLBACK"
+    | "INNGEST_EVENT_KEY"
+    | "INNGEST_BASE_URL"
+    | "NODE_ENV"
+  >;
   logger?: Logger;
   /** Overrides INNGEST_BASE_URL, e.g. to point at a self-hosted server or a test fake. */
   baseUrl?: string;
@@ -28,9 +36,13 @@ export function createInngestClient(options: InngestClientOptions) {
     // Last, so it sees what every other middleware produced before it leaves the process.
     middleware: [CredentialFirewall],
     ...(env.INNGEST_SIGNING_KEY ? { signingKey: env.INNGEST_SIGNING_KEY } : {}),
-    ...(env.INNGEST_SIGNING_KEY_FALLBACK ? { signingKeyFallback: env.INNGEST_SIGNING_KEY_FALLBACK } : {}),
+    ...(env.INNGEST_SIGNING_KEY_FALLBACK
+      ? { signingKeyFallback: env.INNGEST_SIGNING_KEY_FALLBACK }
+      : {}),
     ...(env.INNGEST_EVENT_KEY ? { eventKey: env.INNGEST_EVENT_KEY } : {}),
-    ...((options.baseUrl ?? env.INNGEST_BASE_URL) ? { baseUrl: options.baseUrl ?? env.INNGEST_BASE_URL } : {}),
+    ...((options.baseUrl ?? env.INNGEST_BASE_URL)
+      ? { baseUrl: options.baseUrl ?? env.INNGEST_BASE_URL }
+      : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
   });

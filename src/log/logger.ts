@@ -11,18 +11,51 @@ import { REDACTED, redactCredentials, redactValue } from "../security/find-crede
  *    serializers produced after layer 2 ran.
  */
 const CREDENTIAL_KEYS = [
-  "authorization", "cookie", "password", "passwd", "token", "accessToken", "access_token",
-  "refreshToken", "refresh_token", "providerToken", "provider_token", "secret", "clientSecret",
-  "privateKey", "private_key", "apiKey", "api_key", "signingKey", "eventKey", "serviceRoleKey",
-  "credentials", "jwt",
+  "authorization",
+  "cookie",
+  "password",
+  "passwd",
+  "token",
+  "accessToken",
+  "access_token",
+  "refreshToken",
+  "refresh_token",
+  "providerToken",
+  "provider_token",
+  "secret",
+  "clientSecret",
+  "privateKey",
+  "private_key",
+  "apiKey",
+  "api_key",
+  "signingKey",
+  "eventKey",
+  "serviceRoleKey",
+  "credentials",
+  "jwt",
 ];
-const HEADER_KEYS = ["authorization", "cookie", '["set-cookie"]', '["proxy-authorization"]', '["x-api-key"]'];
-const HEADER_PARENTS = ["headers", "req.headers", "res.headers", "request.headers", "response.headers", "err.request.headers"];
+const HEADER_KEYS = [
+  "authorization",
+  "cookie",
+  '["set-cookie"]',
+  '["proxy-authorization"]',
+  '["x-api-key"]',
+];
+const HEADER_PARENTS = [
+  "headers",
+  "req.headers",
+  "res.headers",
+  "request.headers",
+  "response.headers",
+  "err.request.headers",
+];
 
 export const REDACT_PATHS: readonly string[] = [
   ...CREDENTIAL_KEYS,
   ...CREDENTIAL_KEYS.map((key) => `*.${key}`),
-  ...HEADER_PARENTS.flatMap((parent) => HEADER_KEYS.map((key) => `${parent}${key.startsWith("[") ? key : `.${key}`}`)),
+  ...HEADER_PARENTS.flatMap((parent) =>
+    HEADER_KEYS.map((key) => `${parent}${key.startsWith("[") ? key : `.${key}`}`),
+  ),
 ];
 
 export interface LoggerOptions {

@@ -41,7 +41,9 @@ export class CredentialLeakError extends NonRetriableError {
   constructor(subject: string, findings: readonly CredentialFinding[], advice: string) {
     const listed = findings.slice(0, MAX_LISTED).map((f) => `${f.path} (${f.kind})`);
     if (findings.length > MAX_LISTED) listed.push(`and ${findings.length - MAX_LISTED} more`);
-    super(`[credential-firewall] refused ${redactCredentials(subject)}: ${listed.join(", ")}; ${advice}`);
+    super(
+      `[credential-firewall] refused ${redactCredentials(subject)}: ${listed.join(", ")}; ${advice}`,
+    );
     this.name = "CredentialLeakError";
     this.findings = findings;
   }
@@ -70,7 +72,12 @@ export function redactThrown(thrown: unknown): unknown {
         const value: unknown = Reflect.get(clean, key);
         if (value === Reflect.get(thrown, key)) continue;
         const enumerable = Object.getOwnPropertyDescriptor(thrown, key)?.enumerable ?? false;
-        Object.defineProperty(thrown, key, { value, enumerable, writable: true, configurable: true });
+        Object.defineProperty(thrown, key, {
+          value,
+          enumerable,
+          writable: true,
+          configurable: true,
+        });
       }
       return thrown;
     } catch {
@@ -80,7 +87,11 @@ export function redactThrown(thrown: unknown): unknown {
   const findings = findCredentials(thrown);
   if (findings.length === 0) return thrown;
   // Serialization of a non-Error thrown value stores its JSON as the message.
-  return new CredentialLeakError("a thrown non-Error value", findings, "it was withheld; throw an Error with a safe message");
+  return new CredentialLeakError(
+    "a thrown non-Error value",
+    findings,
+    "it was withheld; throw an Error with a safe message",
+  );
 }
 
 export class CredentialFirewall extends Middleware.BaseMiddleware {
@@ -88,9 +99,15 @@ export class CredentialFirewall extends Middleware.BaseMiddleware {
 
   // Runs for both `inngest.send()` and `step.sendEvent`, before schema
   // validation and before the HTTP call; throwing aborts the whole batch.
-  override transformSendEvent(arg: Middleware.TransformSendEventArgs): Middleware.TransformSendEventArgs {
+  override transformSendEvent(
+    arg: Middleware.TransformSendEventArgs,
+  ): Middleware.TransformSendEventArgs {
     for (const event of arg.events) {
-      refuseIfLeaking(event, `event "${String(event.name)}"`, "send an id the consumer can resolve instead of the secret");
+      refuseIfLeaking(
+        event,
+        `event "${String(event.name)}"`,
+        "send an id the consumer can resolve instead of the secret",
+      );
     }
     return arg;
   }
@@ -98,39 +115,62 @@ export class CredentialFirewall extends Middleware.BaseMiddleware {
   // Step inputs travel in the op's `opts` and are stored: `step.run(id, fn, ...args)`
   // args, `step.invoke` payloads, `step.waitForEvent` match expressions. A throw
   // here rejects the run before the op is reported or the step body runs.
-  override transformStepInput(arg: Middleware.TransformStepInputArgs): Middleware.TransformStepInputArgs {
+  override transformStepInput(
+    arg: Middleware.TransformStepInputArgs,
+  ): Middleware.TransformStepInputArgs {
     const { stepInfo, stepOptions, input } = arg;
     if (OPAQUE_STEP_TYPES.has(stepInfo.stepType)) {
-      throw new CredentialLeakError(`step "${stepOptions.id}" (${stepInfo.stepType})`, [{ path: "$.opts", kind: "uninspectable-step-opts" }],
-        "Inngest stores its request headers / auth_key and no middleware hook exposes them; make the call inside step.run");
+      throw new CredentialLeakError(
+        `step "${stepOptions.id}" (${stepInfo.stepType})`,
+        [{ path: "$.opts", kind: "uninspectable-step-opts" }],
+        "Inngest stores its request headers / auth_key and no middleware hook exposes them; make the call inside step.run",
+      );
     }
-    refuseIfLeaking(input, `input of step "${stepOptions.id}"`, "pass an id and load the secret inside the step");
+    refuseIfLeaking(
+      input,
+      `input of step "${stepOptions.id}"`,
+      "pass an id and load the secret inside the step",
+    );
     return arg;
   }
 
   // Only called for step.run and step.sendEvent attempts; what it returns or
   // throws is exactly what is reported to Inngest for the step.
-  override async wrapStepHandler({ next, stepInfo }: Middleware.WrapStepHandlerArgs): Promise<unknown> {
+  override async wrapStepHandler({
+    next,
+    stepInfo,
+  }: Middleware.WrapStepHandlerArgs): Promise<unknown> {
     let output: unknown;
     try {
       output = await next();
     } catch (err) {
       throw redactThrown(err);
     }
-    refuseIfLeaking(output, `output of step "${stepInfo.options.id}"`, "return only derived, non-secret data");
+    refuseIfLeaking(
+      output,
+      `output of step "${stepInfo.options.id}"`,
+      "return only derived, non-secret data",
+    );
     return output;
   }
 
   // Sees the function's return value and anything it throws, including errors
   // thrown outside steps, before serialization.
-  override async wrapFunctionHandler({ next, fn }: Middleware.WrapFunctionHandlerArgs): Promise<unknown> {
+  override async wrapFunctionHandler({
+    next,
+    fn,
+  }: Middleware.WrapFunctionHandlerArgs): Promise<unknown> {
     let result: unknown;
     try {
       result = await next();
     } catch (err) {
       throw redactThrown(err);
     }
-    refuseIfLeaking(result, `return value of function "${fn.id()}"`, "return only derived, non-secret data");
+    refuseIfLeaking(
+      result,
+      `return value of function "${fn.id()}"`,
+      "return only derived, non-secret data",
+    );
     return result;
   }
 }

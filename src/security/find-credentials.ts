@@ -26,12 +26,23 @@ export const REDACTED = "[REDACTED]";
 // redacting a serialized JSON log line can never swallow its delimiters.
 export const CREDENTIAL_PATTERNS: readonly CredentialPattern[] = [
   // RSA / EC / OPENSSH / ENCRYPTED / plain PKCS#8; a truncated key (no END) is redacted too.
-  { kind: "pem-private-key", pattern: /-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY-----(?:(?!-----END)[A-Za-z0-9+/=\s:,.\\-])*(?:-----END \1PRIVATE KEY-----)?/g },
+  {
+    kind: "pem-private-key",
+    pattern:
+      /-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY-----(?:(?!-----END)[A-Za-z0-9+/=\s:,.\\-])*(?:-----END \1PRIVATE KEY-----)?/g,
+  },
   // https://x-access-token:ghs_…@github.com, postgres://user:pass@host (bounded:
   // commit messages and issue bodies are attacker-written, so no quadratic scans)
-  { kind: "url-credentials", pattern: /(?<keep>\b[a-z][a-z0-9+.-]{0,20}:\/\/)[^\s/?#@:"'\\<>]{1,256}:[^\s/?#@"'\\<>]{1,1024}(?=@)/gi },
+  {
+    kind: "url-credentials",
+    pattern:
+      /(?<keep>\b[a-z][a-z0-9+.-]{0,20}:\/\/)[^\s/?#@:"'\\<>]{1,256}:[^\s/?#@"'\\<>]{1,1024}(?=@)/gi,
+  },
   // Any JWT (GitHub App JWTs, Supabase anon/service-role keys, access tokens).
-  { kind: "jwt", pattern: /(?<![A-Za-z0-9])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g },
+  {
+    kind: "jwt",
+    pattern: /(?<![A-Za-z0-9])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g,
+  },
   { kind: "github-fine-grained-pat", pattern: /(?<![A-Za-z0-9])github_pat_[A-Za-z0-9_]{20,}/g },
   // ghp_ personal, gho_ OAuth, ghu_ user-to-server, ghs_ installation, ghr_ refresh.
   { kind: "github-token", pattern: /(?<![A-Za-z0-9])gh[pousr]_[A-Za-z0-9_]{20,}/g },
@@ -48,9 +59,19 @@ export const CREDENTIAL_PATTERNS: readonly CredentialPattern[] = [
       /(?<keep>(?<![A-Za-z0-9_])(?:client[_-]?secret|access[_-]?token|refresh[_-]?token|provider[_-]?token|id[_-]?token|api[_-]?key|private[_-]?key|password|passwd|secret|token)(?:\s*=\s*|"\s*:\s*"|'\s*:\s*'))(?!\[REDACTED\])[^\s&"'\\,;}]+/gi,
   },
   // A digit is required so that prose ("the bearer instrument") is left alone.
-  { kind: "bearer-authorization", pattern: /(?<keep>\bbearer\s+)(?=[A-Za-z0-9._~+/-]*[0-9])[A-Za-z0-9._~+/-]{16,}=*/gi },
-  { kind: "token-authorization", pattern: /(?<keep>(?<![A-Za-z0-9_])token\s+)(?=[A-Za-z0-9_.-]*[0-9])[A-Za-z0-9_.-]{30,}/gi },
-  { kind: "basic-authorization", pattern: /(?<keep>\bbasic\s+)[A-Za-z0-9+/]{6,}={0,2}/gi, accept: isBasicCredential },
+  {
+    kind: "bearer-authorization",
+    pattern: /(?<keep>\bbearer\s+)(?=[A-Za-z0-9._~+/-]*[0-9])[A-Za-z0-9._~+/-]{16,}=*/gi,
+  },
+  {
+    kind: "token-authorization",
+    pattern: /(?<keep>(?<![A-Za-z0-9_])token\s+)(?=[A-Za-z0-9_.-]*[0-9])[A-Za-z0-9_.-]{30,}/gi,
+  },
+  {
+    kind: "basic-authorization",
+    pattern: /(?<keep>\bbasic\s+)[A-Za-z0-9+/]{6,}={0,2}/gi,
+    accept: isBasicCredential,
+  },
 ];
 
 /**
@@ -58,12 +79,30 @@ export const CREDENTIAL_PATTERNS: readonly CredentialPattern[] = [
  * holds a credential. `tokenExpiresAt`, `token_type`, `installationId` do not end so.
  */
 export const CREDENTIAL_NAME_SUFFIXES = [
-  "token", "secret", "password", "passwd", "privatekey", "apikey", "authorization",
-  "cookie", "signingkey", "signingkeyfallback", "eventkey", "servicerolekey",
-  "credential", "credentials", "jwt",
+  "token",
+  "secret",
+  "password",
+  "passwd",
+  "privatekey",
+  "apikey",
+  "authorization",
+  "cookie",
+  "signingkey",
+  "signingkeyfallback",
+  "eventkey",
+  "servicerolekey",
+  "credential",
+  "credentials",
+  "jwt",
 ] as const;
 // Pagination cursors are called tokens but grant nothing.
-const NAME_EXCEPTIONS = new Set(["pagetoken", "nextpagetoken", "prevpagetoken", "nexttoken", "continuationtoken"]);
+const NAME_EXCEPTIONS = new Set([
+  "pagetoken",
+  "nextpagetoken",
+  "prevpagetoken",
+  "nexttoken",
+  "continuationtoken",
+]);
 
 const MAX_DEPTH = 64;
 const MAX_NODES = 100_000;
@@ -85,7 +124,10 @@ function scan(text: string): { redacted: string; kinds: string[] } {
     let hit = false;
     redacted = redacted.replace(pattern, (match: string, ...rest: unknown[]) => {
       const groups = rest.at(-1);
-      const keep = typeof groups === "object" && groups !== null ? ((groups as { keep?: string }).keep ?? "") : "";
+      const keep =
+        typeof groups === "object" && groups !== null
+          ? ((groups as { keep?: string }).keep ?? "")
+          : "";
       if (accept && !accept(match.slice(keep.length))) return match;
       hit = true;
       return keep + REDACTED;
@@ -135,10 +177,18 @@ function visitFields(obj: object, keys: string[], path: string, depth: number, w
   if (!changes) return obj;
   if (obj instanceof Error) {
     // Same prototype and own fields: `instanceof`, name, retryAfter, code survive.
-    const copy = Object.create(Object.getPrototypeOf(obj), Object.getOwnPropertyDescriptors(obj)) as object;
+    const copy = Object.create(
+      Object.getPrototypeOf(obj),
+      Object.getOwnPropertyDescriptors(obj),
+    ) as object;
     for (const [key, [, out]] of changes) {
       const enumerable = Object.getOwnPropertyDescriptor(obj, key)?.enumerable ?? false;
-      Object.defineProperty(copy, key, { value: out, enumerable, writable: true, configurable: true });
+      Object.defineProperty(copy, key, {
+        value: out,
+        enumerable,
+        writable: true,
+        configurable: true,
+      });
     }
     return copy;
   }
@@ -156,9 +206,20 @@ function visitMap(map: Map<unknown, unknown>, path: string, depth: number, walk:
   const out = entries.map(([key, child], i): [unknown, unknown] => {
     if (typeof key !== "string") return [key, visit(child, `${path}.get(#${i})`, depth + 1, walk)];
     const safeKey = visitString(key, `${path}.get(#${i})`, false, walk);
-    return [safeKey, visit(child, `${path}.get(${JSON.stringify(safeKey)})`, depth + 1, walk, isCredentialName(key))];
+    return [
+      safeKey,
+      visit(
+        child,
+        `${path}.get(${JSON.stringify(safeKey)})`,
+        depth + 1,
+        walk,
+        isCredentialName(key),
+      ),
+    ];
   });
-  return out.some(([k, v], i) => k !== entries[i]?.[0] || v !== entries[i]?.[1]) ? new Map(out) : map;
+  return out.some(([k, v], i) => k !== entries[i]?.[0] || v !== entries[i]?.[1])
+    ? new Map(out)
+    : map;
 }
 
 function jsonForm(value: object): unknown {

@@ -28,11 +28,20 @@ describe("claim_recommendation_atomic under contention", () => {
     try {
       for (let round = 0; round < ROUNDS; round++) {
         await db.sql`update public.recommendations set status = 'open', claimed_at = null, claim_expires_at = null where user_id = ${user.id}`;
-        const outcomes = await Promise.allSettled(recs.map((id) => rpc.call("claim_recommendation_atomic", { p_rec_id: id, p_user_id: user.id })));
+        const outcomes = await Promise.allSettled(
+          recs.map((id) =>
+            rpc.call("claim_recommendation_atomic", { p_rec_id: id, p_user_id: user.id }),
+          ),
+        );
         const won = outcomes.filter((o) => o.status === "fulfilled");
-        const refused = outcomes.filter((o) => o.status === "rejected").map((o) => (o as PromiseRejectedResult).reason);
+        const refused = outcomes
+          .filter((o) => o.status === "rejected")
+          .map((o) => (o as PromiseRejectedResult).reason);
         expect(won, `round ${round}`).toHaveLength(3);
-        expect(refused.every((e) => e instanceof ClaimLimitReachedError), `round ${round}`).toBe(true);
+        expect(
+          refused.every((e) => e instanceof ClaimLimitReachedError),
+          `round ${round}`,
+        ).toBe(true);
         expect(await activeClaims(db.sql, user.id), `round ${round}`).toBe(3);
       }
     } finally {
@@ -73,12 +82,17 @@ describe("claim_recommendation_atomic rules", () => {
     const rpc = serviceRpc(2);
     const user = await createUser(db.sql);
     const [recId] = await createRecommendations(db.sql, user.id, 1);
-    expect(await rpc.call("claim_recommendation_atomic", { p_rec_id: recId!, p_user_id: user.id })).toEqual([{ id: recId }]);
-    const [row] = await db.sql`select status, updated_by, claimed_at, extract(epoch from claim_expires_at - claimed_at)::int as ttl_seconds from public.recommendations where id = ${recId!}`;
+    expect(
+      await rpc.call("claim_recommendation_atomic", { p_rec_id: recId!, p_user_id: user.id }),
+    ).toEqual([{ id: recId }]);
+    const [row] =
+      await db.sql`select status, updated_by, claimed_at, extract(epoch from claim_expires_at - claimed_at)::int as ttl_seconds from public.recommendations where id = ${recId!}`;
     expect(row).toMatchObject({ status: "claimed", updated_by: `user:${user.id}` });
     expect(row!.ttl_seconds).toBe(14 * 86_400);
     // A retry of the same claim answers the same id and changes nothing.
-    expect(await rpc.call("claim_recommendation_atomic", { p_rec_id: recId!, p_user_id: user.id })).toEqual([{ id: recId }]);
+    expect(
+      await rpc.call("claim_recommendation_atomic", { p_rec_id: recId!, p_user_id: user.id }),
+    ).toEqual([{ id: recId }]);
     expect(await activeClaims(db.sql, user.id)).toBe(1);
     await rpc.close();
   });
@@ -91,7 +105,9 @@ describe("claim_recommendation_atomic rules", () => {
       update public.recommendations
       set status = 'claimed', claimed_at = now() - interval '15 days', claim_expires_at = now() - interval '1 day'
       where id in ${db.sql(recs.slice(0, 3))}`;
-    expect(await rpc.call("claim_recommendation_atomic", { p_rec_id: recs[3]!, p_user_id: user.id })).toEqual([{ id: recs[3] }]);
+    expect(
+      await rpc.call("claim_recommendation_atomic", { p_rec_id: recs[3]!, p_user_id: user.id }),
+    ).toEqual([{ id: recs[3] }]);
     expect(await activeClaims(db.sql, user.id)).toBe(1);
     await rpc.close();
   });
@@ -101,8 +117,11 @@ describe("claim_recommendation_atomic rules", () => {
     const owner = await createUser(db.sql);
     const intruder = await createUser(db.sql);
     const [recId] = await createRecommendations(db.sql, owner.id, 1);
-    await expect(rpc.call("claim_recommendation_atomic", { p_rec_id: recId!, p_user_id: intruder.id })).rejects.toBeInstanceOf(RecommendationNotFoundError);
-    const [row] = await db.sql`select status, updated_by from public.recommendations where id = ${recId!}`;
+    await expect(
+      rpc.call("claim_recommendation_atomic", { p_rec_id: recId!, p_user_id: intruder.id }),
+    ).rejects.toBeInstanceOf(RecommendationNotFoundError);
+    const [row] =
+      await db.sql`select status, updated_by from public.recommendations where id = ${recId!}`;
     expect(row).toEqual({ status: "open", updated_by: "system:test" });
     await rpc.close();
   });
@@ -110,13 +129,23 @@ describe("claim_recommendation_atomic rules", () => {
   it("refuses expired, completed and unknown recommendations with typed errors", async () => {
     const rpc = serviceRpc(2);
     const user = await createUser(db.sql);
-    const [expired] = await createRecommendations(db.sql, user.id, 1, { expiresAt: new Date(Date.now() - 1000) });
+    const [expired] = await createRecommendations(db.sql, user.id, 1, {
+      expiresAt: new Date(Date.now() - 1000),
+    });
     const [completed] = await createRecommendations(db.sql, user.id, 1);
     await db.sql`update public.recommendations set status = 'completed', completed_at = now() where id = ${completed!}`;
-    await expect(rpc.call("claim_recommendation_atomic", { p_rec_id: expired!, p_user_id: user.id })).rejects.toBeInstanceOf(RecommendationNotOpenError);
-    await expect(rpc.call("claim_recommendation_atomic", { p_rec_id: completed!, p_user_id: user.id })).rejects.toBeInstanceOf(RecommendationNotOpenError);
-    await expect(rpc.call("claim_recommendation_atomic", { p_rec_id: 987_654_321, p_user_id: user.id })).rejects.toBeInstanceOf(RecommendationNotFoundError);
-    await expect(rpc.call("claim_recommendation_atomic", { p_rec_id: -1, p_user_id: "not-a-uuid" })).rejects.toBeInstanceOf(InvalidArgumentsError);
+    await expect(
+      rpc.call("claim_recommendation_atomic", { p_rec_id: expired!, p_user_id: user.id }),
+    ).rejects.toBeInstanceOf(RecommendationNotOpenError);
+    await expect(
+      rpc.call("claim_recommendation_atomic", { p_rec_id: completed!, p_user_id: user.id }),
+    ).rejects.toBeInstanceOf(RecommendationNotOpenError);
+    await expect(
+      rpc.call("claim_recommendation_atomic", { p_rec_id: 987_654_321, p_user_id: user.id }),
+    ).rejects.toBeInstanceOf(RecommendationNotFoundError);
+    await expect(
+      rpc.call("claim_recommendation_atomic", { p_rec_id: -1, p_user_id: "not-a-uuid" }),
+    ).rejects.toBeInstanceOf(InvalidArgumentsError);
     expect(await activeClaims(db.sql, user.id)).toBe(0);
     await rpc.close();
   });
@@ -125,8 +154,11 @@ describe("claim_recommendation_atomic rules", () => {
     const rpc = serviceRpc(1);
     const user = await createUser(db.sql);
     const recs = await createRecommendations(db.sql, user.id, 4);
-    for (const id of recs.slice(0, 3)) await rpc.call("claim_recommendation_atomic", { p_rec_id: id, p_user_id: user.id });
-    await expect(rpc.call("claim_recommendation_atomic", { p_rec_id: recs[3]!, p_user_id: user.id })).rejects.toThrow(ClaimLimitReachedError);
+    for (const id of recs.slice(0, 3))
+      await rpc.call("claim_recommendation_atomic", { p_rec_id: id, p_user_id: user.id });
+    await expect(
+      rpc.call("claim_recommendation_atomic", { p_rec_id: recs[3]!, p_user_id: user.id }),
+    ).rejects.toThrow(ClaimLimitReachedError);
     const [row] = await db.sql`select status from public.recommendations where id = ${recs[3]!}`;
     expect(row!.status).toBe("open");
     await rpc.close();
@@ -138,12 +170,18 @@ describe("release_recommendation", () => {
     const rpc = serviceRpc(1);
     const user = await createUser(db.sql);
     const recs = await createRecommendations(db.sql, user.id, 4);
-    for (const id of recs.slice(0, 3)) await rpc.call("claim_recommendation_atomic", { p_rec_id: id, p_user_id: user.id });
+    for (const id of recs.slice(0, 3))
+      await rpc.call("claim_recommendation_atomic", { p_rec_id: id, p_user_id: user.id });
     await db.sql`update public.recommendations set updated_by = 'system:test' where id = ${recs[0]!}`;
-    expect(await rpc.call("release_recommendation", { p_rec_id: recs[0]!, p_user_id: user.id })).toEqual([{ id: recs[0], status: "open" }]);
-    const [row] = await db.sql`select status, claimed_at, updated_by from public.recommendations where id = ${recs[0]!}`;
+    expect(
+      await rpc.call("release_recommendation", { p_rec_id: recs[0]!, p_user_id: user.id }),
+    ).toEqual([{ id: recs[0], status: "open" }]);
+    const [row] =
+      await db.sql`select status, claimed_at, updated_by from public.recommendations where id = ${recs[0]!}`;
     expect(row).toEqual({ status: "open", claimed_at: null, updated_by: `user:${user.id}` });
-    expect(await rpc.call("claim_recommendation_atomic", { p_rec_id: recs[3]!, p_user_id: user.id })).toEqual([{ id: recs[3] }]);
+    expect(
+      await rpc.call("claim_recommendation_atomic", { p_rec_id: recs[3]!, p_user_id: user.id }),
+    ).toEqual([{ id: recs[3] }]);
     await rpc.close();
   });
 
@@ -152,9 +190,13 @@ describe("release_recommendation", () => {
     const owner = await createUser(db.sql);
     const other = await createUser(db.sql);
     const [recId] = await createRecommendations(db.sql, owner.id, 1);
-    await expect(rpc.call("release_recommendation", { p_rec_id: recId!, p_user_id: owner.id })).rejects.toBeInstanceOf(RecommendationNotClaimedError);
+    await expect(
+      rpc.call("release_recommendation", { p_rec_id: recId!, p_user_id: owner.id }),
+    ).rejects.toBeInstanceOf(RecommendationNotClaimedError);
     await rpc.call("claim_recommendation_atomic", { p_rec_id: recId!, p_user_id: owner.id });
-    await expect(rpc.call("release_recommendation", { p_rec_id: recId!, p_user_id: other.id })).rejects.toBeInstanceOf(RecommendationNotFoundError);
+    await expect(
+      rpc.call("release_recommendation", { p_rec_id: recId!, p_user_id: other.id }),
+    ).rejects.toBeInstanceOf(RecommendationNotFoundError);
     expect(await activeClaims(db.sql, owner.id)).toBe(1);
     await rpc.close();
   });

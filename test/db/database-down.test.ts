@@ -21,7 +21,11 @@ describe("database down", () => {
     registerHealthz(app, { rpc });
     const res = await app.request("/healthz");
     expect(res.status).toBe(503);
-    expect(await res.json()).toEqual({ status: "unavailable", database: "unavailable", transport: "sql" });
+    expect(await res.json()).toEqual({
+      status: "unavailable",
+      database: "unavailable",
+      transport: "sql",
+    });
     await rpc.close();
   });
 });

@@ -32,7 +32,9 @@ describe("migration runner", () => {
     expect(first).toEqual({ bootstrapped: true, applied: files, alreadyApplied: [] });
     const second = await migrate(sql);
     expect(second).toEqual({ bootstrapped: false, applied: [], alreadyApplied: files });
-    const recorded = await sql<{ version: string }[]>`select version from supabase_migrations.schema_migrations order by version`;
+    const recorded = await sql<
+      { version: string }[]
+    >`select version from supabase_migrations.schema_migrations order by version`;
     expect(recorded.map((r) => r.version)).toEqual(files.map((f) => f.slice(0, 14)));
     await sql.end();
   });
@@ -40,17 +42,29 @@ describe("migration runner", () => {
   it("lets two runners race safely: one applies, the other finds everything applied", async () => {
     const sql = await emptyDatabase();
     const [a, b] = await Promise.all([migrate(sql), migrate(sql)]);
-    expect([a.applied.length, b.applied.length].sort()).toEqual([0, (await readdir(MIGRATIONS_DIR)).length]);
+    expect([a.applied.length, b.applied.length].sort()).toEqual([
+      0,
+      (await readdir(MIGRATIONS_DIR)).length,
+    ]);
     await sql.end();
   });
 
   it("rolls back a failing migration completely and names it", async () => {
     const sql = await emptyDatabase();
     const dir = await mkdtemp(path.join(tmpdir(), "cfj-mig-"));
-    await writeFile(path.join(dir, "20990101000000_good.sql"), "create table public.kept (id int);");
-    await writeFile(path.join(dir, "20990101000001_bad.sql"), "create table public.half (id int);\nselect 1/0;");
-    await expect(migrate(sql, { dir })).rejects.toThrow(/20990101000001_bad\.sql failed \(SQLSTATE 22012\)/);
-    const [state] = await sql`select to_regclass('public.kept') is not null as kept, to_regclass('public.half') is not null as half`;
+    await writeFile(
+      path.join(dir, "20990101000000_good.sql"),
+      "create table public.kept (id int);",
+    );
+    await writeFile(
+      path.join(dir, "20990101000001_bad.sql"),
+      "create table public.half (id int);\nselect 1/0;",
+    );
+    await expect(migrate(sql, { dir })).rejects.toThrow(
+      /20990101000001_bad\.sql failed \(SQLSTATE 22012\)/,
+    );
+    const [state] =
+      await sql`select to_regclass('public.kept') is not null as kept, to_regclass('public.half') is not null as half`;
     expect(state).toEqual({ kept: true, half: false });
     await sql.end();
   });

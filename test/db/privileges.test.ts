@@ -6,7 +6,12 @@ import { useTestDatabase } from "../support/pg.ts";
 const db = useTestDatabase();
 
 /** Runs `fn` inside a transaction as an API role with the given JWT claims, then rolls back. */
-async function asRole<T>(sql: Sql<{ bigint: number }>, role: "anon" | "authenticated", claims: object, fn: (tx: Sql) => Promise<T>): Promise<T> {
+async function asRole<T>(
+  sql: Sql<{ bigint: number }>,
+  role: "anon" | "authenticated",
+  claims: object,
+  fn: (tx: Sql) => Promise<T>,
+): Promise<T> {
   const reserved = await sql.reserve();
   try {
     await reserved.unsafe("begin");
@@ -19,13 +24,17 @@ async function asRole<T>(sql: Sql<{ bigint: number }>, role: "anon" | "authentic
   }
 }
 
-
 describe("roles and row level security", () => {
   it("refuses the claim RPC to anon and to authenticated users, even for their own recommendation", async () => {
     const user = await createUser(db.sql);
     const [recId] = await createRecommendations(db.sql, user.id, 1);
     for (const role of ["anon", "authenticated"] as const) {
-      const attempt = asRole(db.sql, role, { sub: user.id, role }, (tx) => tx`select * from public.claim_recommendation_atomic(${recId!}, ${user.id})`);
+      const attempt = asRole(
+        db.sql,
+        role,
+        { sub: user.id, role },
+        (tx) => tx`select * from public.claim_recommendation_atomic(${recId!}, ${user.id})`,
+      );
       await expect(attempt).rejects.toMatchObject({ code: "42501" });
     }
     const [row] = await db.sql`select status from public.recommendations where id = ${recId!}`;
@@ -37,14 +46,24 @@ describe("roles and row level security", () => {
     const fns = await db.sql<{ sig: string }[]>`
       select p.oid::regprocedure::text as sig from pg_proc p join pg_namespace n on n.oid = p.pronamespace
       where n.nspname = 'public' and p.prokind = 'f'`;
-    expect(fns.map((f) => f.sig)).toEqual(expect.arrayContaining(["claim_recommendation_atomic(bigint,uuid)", "record_audit(text,uuid,text,text,bigint,jsonb,integer,smallint,text)"]));
+    expect(fns.map((f) => f.sig)).toEqual(
+      expect.arrayContaining([
+        "claim_recommendation_atomic(bigint,uuid)",
+        "record_audit(text,uuid,text,text,bigint,jsonb,integer,smallint,text)",
+      ]),
+    );
     for (const { sig } of fns) {
       const [row] = await db.sql`
         select has_function_privilege('anon', ${sig}::regprocedure, 'execute') as anon,
                has_function_privilege('authenticated', ${sig}::regprocedure, 'execute') as authenticated,
                has_function_privilege('service_role', ${sig}::regprocedure, 'execute') as service_role,
                exists (select 1 from aclexplode((select proacl from pg_proc where oid = ${sig}::regprocedure)) a where a.grantee = 0) as public`;
-      expect(row, sig).toEqual({ anon: false, authenticated: false, service_role: true, public: false });
+      expect(row, sig).toEqual({
+        anon: false,
+        authenticated: false,
+        service_role: true,
+        public: false,
+      });
     }
   });
 
@@ -53,21 +72,33 @@ describe("roles and row level security", () => {
     const b = await createUser(db.sql);
     await createRecommendations(db.sql, a.id, 2);
     await createRecommendations(db.sql, b.id, 3);
-    const seen = await asRole(db.sql, "authenticated", { sub: a.id, role: "authenticated" }, async (tx) => ({
-      recs: await tx`select distinct user_id from public.recommendations`,
-      profiles: await tx`select id from public.profiles`,
-    }));
+    const seen = await asRole(
+      db.sql,
+      "authenticated",
+      { sub: a.id, role: "authenticated" },
+      async (tx) => ({
+        recs: await tx`select distinct user_id from public.recommendations`,
+        profiles: await tx`select id from public.profiles`,
+      }),
+    );
     expect(seen.recs).toEqual([{ user_id: a.id }]);
     expect(seen.profiles).toEqual([{ id: a.id }]);
-    const anon = await asRole(db.sql, "anon", {}, async (tx) => tx`select id from public.recommendations`.catch((e: { code: string }) => e.code));
+    const anon = await asRole(db.sql, "anon", {}, async (tx) =>
+      tx`select id from public.recommendations`.catch((e: { code: string }) => e.code),
+    );
     expect(anon).toBe("42501");
   });
 
   it("refuses direct writes by signed-in users, even to their own rows", async () => {
     const a = await createUser(db.sql);
     const [recId] = await createRecommendations(db.sql, a.id, 1);
-    const attempt = asRole(db.sql, "authenticated", { sub: a.id, role: "authenticated" }, (tx) =>
-      tx`update public.recommendations set status = 'claimed', claimed_at = now(), claim_expires_at = now() where id = ${recId!}`);
+    const attempt = asRole(
+      db.sql,
+      "authenticated",
+      { sub: a.id, role: "authenticated" },
+      (tx) =>
+        tx`update public.recommendations set status = 'claimed', claimed_at = now(), claim_expires_at = now() where id = ${recId!}`,
+    );
     await expect(attempt).rejects.toMatchObject({ code: "42501" });
   });
 

@@ -18,7 +18,9 @@ const SERVICE_KEY = ["fixture", "service", "role", Date.now().toString(36)].join
 const USER = "7d3c4b8e-1f2a-4c5d-9e6f-0a1b2c3d4e5f";
 
 const server = useMsw();
-const rpc = createRpcClient(createSupabaseTransport({ url: SUPABASE_URL, serviceRoleKey: SERVICE_KEY }));
+const rpc = createRpcClient(
+  createSupabaseTransport({ url: SUPABASE_URL, serviceRoleKey: SERVICE_KEY }),
+);
 
 function postgrestError(status: number, code: string, message: string) {
   return HttpResponse.json({ code, message, details: null, hint: null }, { status });
@@ -29,11 +31,17 @@ describe("supabase-js RPC transport", () => {
     const seen: { url: string; headers: Record<string, string>; body: unknown }[] = [];
     server.use(
       http.post(`${SUPABASE_URL}/rest/v1/rpc/claim_recommendation_atomic`, async ({ request }) => {
-        seen.push({ url: request.url, headers: Object.fromEntries(request.headers), body: await request.json() });
+        seen.push({
+          url: request.url,
+          headers: Object.fromEntries(request.headers),
+          body: await request.json(),
+        });
         return HttpResponse.json([{ id: 42 }]);
       }),
     );
-    expect(await rpc.call("claim_recommendation_atomic", { p_rec_id: 42, p_user_id: USER })).toEqual([{ id: 42 }]);
+    expect(
+      await rpc.call("claim_recommendation_atomic", { p_rec_id: 42, p_user_id: USER }),
+    ).toEqual([{ id: 42 }]);
     expect(seen).toHaveLength(1);
     expect(seen[0]!.body).toEqual({ p_rec_id: 42, p_user_id: USER });
     expect(seen[0]!.headers.apikey).toBe(SERVICE_KEY);
@@ -47,12 +55,21 @@ describe("supabase-js RPC transport", () => {
     ["42501", 403, PermissionDeniedError],
     ["PGRST202", 404, RpcContractError],
     ["PGRST001", 503, DatabaseUnavailableError],
-  ] as const)("maps PostgREST code %s to the same domain error as the SQL transport", async (code, status, ErrorClass) => {
-    server.use(http.post(`${SUPABASE_URL}/rest/v1/rpc/claim_recommendation_atomic`, () => postgrestError(status, code, "from postgrest")));
-    const failure = await rpc.call("claim_recommendation_atomic", { p_rec_id: 1, p_user_id: USER }).catch((e: unknown) => e);
-    expect(failure).toBeInstanceOf(ErrorClass);
-    expect(String((failure as Error).message)).not.toContain(SERVICE_KEY);
-  });
+  ] as const)(
+    "maps PostgREST code %s to the same domain error as the SQL transport",
+    async (code, status, ErrorClass) => {
+      server.use(
+        http.post(`${SUPABASE_URL}/rest/v1/rpc/claim_recommendation_atomic`, () =>
+          postgrestError(status, code, "from postgrest"),
+        ),
+      );
+      const failure = await rpc
+        .call("claim_recommendation_atomic", { p_rec_id: 1, p_user_id: USER })
+        .catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(ErrorClass);
+      expect(String((failure as Error).message)).not.toContain(SERVICE_KEY);
+    },
+  );
 
   it("reports an unreachable Supabase as a retryable DatabaseUnavailableError", async () => {
     server.use(http.post(`${SUPABASE_URL}/rest/v1/rpc/healthcheck`, () => HttpResponse.error()));
@@ -62,7 +79,13 @@ describe("supabase-js RPC transport", () => {
   });
 
   it("rejects an answer that breaks the RPC's row contract", async () => {
-    server.use(http.post(`${SUPABASE_URL}/rest/v1/rpc/claim_recommendation_atomic`, () => HttpResponse.json([{ id: "forty-two" }])));
-    await expect(rpc.call("claim_recommendation_atomic", { p_rec_id: 1, p_user_id: USER })).rejects.toBeInstanceOf(RpcContractError);
+    server.use(
+      http.post(`${SUPABASE_URL}/rest/v1/rpc/claim_recommendation_atomic`, () =>
+        HttpResponse.json([{ id: "forty-two" }]),
+      ),
+    );
+    await expect(
+      rpc.call("claim_recommendation_atomic", { p_rec_id: 1, p_user_id: USER }),
+    ).rejects.toBeInstanceOf(RpcContractError);
   });
 });

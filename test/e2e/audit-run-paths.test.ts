@@ -8,8 +8,21 @@ import { GITHUB_URL, useAuditStack } from "./audit-stack.ts";
 const stack = useAuditStack();
 const { db } = stack;
 
-function auditEvent(user: { id: string; login: string; githubId: number }, installationId?: number, id = `audit-run:${user.id}:test`) {
-  return { name: "audit/run", id, data: { userId: user.id, githubLogin: user.login, githubId: user.githubId, ...(installationId ? { installationId } : {}) } };
+function auditEvent(
+  user: { id: string; login: string; githubId: number },
+  installationId?: number,
+  id = `audit-run:${user.id}:test`,
+) {
+  return {
+    name: "audit/run",
+    id,
+    data: {
+      userId: user.id,
+      githubLogin: user.login,
+      githubId: user.githubId,
+      ...(installationId ? { installationId } : {}),
+    },
+  };
 }
 
 async function auditsOf(userId: string) {
@@ -21,7 +34,11 @@ describe("audit-run resolves auth at run time", () => {
     const s = stack.arrange();
     const user = await createUser(db.sql);
     await createInstallation(db.sql, { accountId: user.githubId });
-    const org = await createInstallation(db.sql, { accountId: 77_000_001, accountType: "Organization", installedBy: user.githubId });
+    const org = await createInstallation(db.sql, {
+      accountId: 77_000_001,
+      accountType: "Organization",
+      installedBy: user.githubId,
+    });
     const [run] = await s.executor.send(auditEvent(user, org));
     expect(run!.status).toBe("completed");
     expect(await auditsOf(user.id)).toMatchObject([{ status: "completed", installation_id: org }]);
@@ -52,7 +69,9 @@ describe("audit-run resolves auth at run time", () => {
     const user = await createUser(db.sql);
     const [run] = await s.executor.send(auditEvent(user));
     expect(run!.result).toEqual({ status: "skipped", reason: "no_auth_source" });
-    expect(await auditsOf(user.id)).toMatchObject([{ status: "skipped", reason: "no_auth_source", installation_id: null }]);
+    expect(await auditsOf(user.id)).toMatchObject([
+      { status: "skipped", reason: "no_auth_source", installation_id: null },
+    ]);
     expect(s.fake.state.requests.mint + s.fake.state.requests.graphql).toBe(0);
   });
 
@@ -73,7 +92,9 @@ describe("audit-run resolves auth at run time", () => {
     await createInstallation(db.sql, { accountId: user.githubId });
     const [run] = await s.executor.send(auditEvent(user));
     expect(run!.result).toEqual({ status: "skipped", reason: "github_app_not_configured" });
-    expect(await auditsOf(user.id)).toMatchObject([{ status: "skipped", reason: "github_app_not_configured" }]);
+    expect(await auditsOf(user.id)).toMatchObject([
+      { status: "skipped", reason: "github_app_not_configured" },
+    ]);
   });
 });
 
@@ -87,11 +108,14 @@ describe("retries and replays", () => {
     const [run] = await replay.executor.send(auditEvent(user));
     expect(run!.status).toBe("completed");
     expect(await auditsOf(user.id)).toHaveLength(1);
-    const completed = [first, replay].flatMap((s) => s.executor.stored.events.filter((e) => e.event.name === "audit/completed"));
+    const completed = [first, replay].flatMap((s) =>
+      s.executor.stored.events.filter((e) => e.event.name === "audit/completed"),
+    );
     expect(completed).toHaveLength(1);
     // Each process minted at run time; nothing carried a token from one run to the other.
     expect(first.fake.state.issuedTokens).toHaveLength(1);
-    for (const secret of first.secrets()) expect(replay.executor.storedText().includes(secret)).toBe(false);
+    for (const secret of first.secrets())
+      expect(replay.executor.storedText().includes(secret)).toBe(false);
   });
 
   it("a step that fails once (GitHub 502) is retried and yields one audit row and one audit/completed", async () => {
@@ -99,7 +123,11 @@ describe("retries and replays", () => {
     const user = await createUser(db.sql);
     await createInstallation(db.sql, { accountId: user.githubId });
     // The first GraphQL answer is a 502; msw's `once` handler takes precedence, then the fake answers.
-    stack.server.use(http.post(graphqlUrlFor(GITHUB_URL), () => new HttpResponse("bad gateway", { status: 502 }), { once: true }));
+    stack.server.use(
+      http.post(graphqlUrlFor(GITHUB_URL), () => new HttpResponse("bad gateway", { status: 502 }), {
+        once: true,
+      }),
+    );
     const [run] = await s.executor.send(auditEvent(user));
     expect(run!.status).toBe("completed");
     const collect = run!.steps.find((st) => st.id === "collect-signals");
@@ -107,7 +135,9 @@ describe("retries and replays", () => {
     expect(run!.attempts.filter((a) => a.attempt === 1)).toHaveLength(1);
     expect(s.fake.state.requests.graphql).toBe(1);
     expect(await auditsOf(user.id)).toHaveLength(1);
-    expect(s.executor.stored.events.filter((e) => e.event.name === "audit/completed")).toHaveLength(1);
+    expect(s.executor.stored.events.filter((e) => e.event.name === "audit/completed")).toHaveLength(
+      1,
+    );
     for (const secret of s.secrets()) expect(s.executor.storedText().includes(secret)).toBe(false);
   });
 });
@@ -116,19 +146,23 @@ describe("permanent and rate-limit failures", () => {
   it.each([
     ["gone", "deleted", "installation_deleted"],
     ["suspended", "suspended", "installation_suspended"],
-  ] as const)("a %s installation ends non-retriable, is marked %s, and the failure is recorded", async (mode, status, reason) => {
-    const s = stack.arrange();
-    const user = await createUser(db.sql);
-    const installationId = await createInstallation(db.sql, { accountId: user.githubId });
-    s.fake.state.installationModes.set(installationId, mode);
-    const [run] = await s.executor.send(auditEvent(user));
-    expect(run!.status).toBe("failed");
-    // Non-retriable: one mint attempt, no retry of the run.
-    expect(run!.attempts.filter((a) => a.status >= 500)).toHaveLength(0);
-    const [row] = await db.sql`select status, updated_by from public.github_installations where id = ${installationId}`;
-    expect(row).toEqual({ status, updated_by: "system:audit-run" });
-    expect(await auditsOf(user.id)).toMatchObject([{ status: "failed", reason }]);
-  });
+  ] as const)(
+    "a %s installation ends non-retriable, is marked %s, and the failure is recorded",
+    async (mode, status, reason) => {
+      const s = stack.arrange();
+      const user = await createUser(db.sql);
+      const installationId = await createInstallation(db.sql, { accountId: user.githubId });
+      s.fake.state.installationModes.set(installationId, mode);
+      const [run] = await s.executor.send(auditEvent(user));
+      expect(run!.status).toBe("failed");
+      // Non-retriable: one mint attempt, no retry of the run.
+      expect(run!.attempts.filter((a) => a.status >= 500)).toHaveLength(0);
+      const [row] =
+        await db.sql`select status, updated_by from public.github_installations where id = ${installationId}`;
+      expect(row).toEqual({ status, updated_by: "system:audit-run" });
+      expect(await auditsOf(user.id)).toMatchObject([{ status: "failed", reason }]);
+    },
+  );
 
   it("a rate-limited GitHub answer retries at the reset time, and exhausted retries are recorded", async () => {
     const s = stack.arrange();
@@ -138,9 +172,13 @@ describe("permanent and rate-limit failures", () => {
     const [run] = await s.executor.send(auditEvent(user));
     const retries = run!.attempts.filter((a) => a.retryAfter !== undefined);
     expect(retries.length).toBeGreaterThan(0);
-    expect(new Date(retries[0]!.retryAfter!).getTime()).toBe(s.fake.state.rateLimitResetEpoch * 1000);
+    expect(new Date(retries[0]!.retryAfter!).getTime()).toBe(
+      s.fake.state.rateLimitResetEpoch * 1000,
+    );
     expect(run!.status).toBe("failed");
-    expect(await auditsOf(user.id)).toMatchObject([{ status: "failed", reason: "retries_exhausted" }]);
+    expect(await auditsOf(user.id)).toMatchObject([
+      { status: "failed", reason: "retries_exhausted" },
+    ]);
   });
 });
 
@@ -150,12 +188,16 @@ describe("refusals", () => {
     const user = await createUser(db.sql);
     const token = `gho_${"x".repeat(36)}`;
     const event = auditEvent(user);
-    const failure = await s.application.inngest.send({ ...event, data: { ...event.data, accessToken: token } }).catch((e: Error) => e);
+    const failure = await s.application.inngest
+      .send({ ...event, data: { ...event.data, accessToken: token } })
+      .catch((e: Error) => e);
     expect(failure).toBeInstanceOf(Error);
     expect(String((failure as Error).message)).toMatch(/accessToken/);
     expect(String((failure as Error).message)).not.toContain(token);
     // The typed path refuses the unknown key too (strict schema).
-    const typed = auditRun.create({ ...event.data, accessToken: "anything" } as never, { id: "typed" });
+    const typed = auditRun.create({ ...event.data, accessToken: "anything" } as never, {
+      id: "typed",
+    });
     await expect(s.application.inngest.send(typed)).rejects.toThrow();
     expect(s.executor.stored.events).toEqual([]);
   });
@@ -165,7 +207,10 @@ describe("refusals", () => {
     const user = await createUser(db.sql);
     await createInstallation(db.sql, { accountId: user.githubId });
     const event = auditEvent(user);
-    const [run] = await s.executor.send({ ...event, data: { ...event.data, githubLogin: 42, extra: "x" } });
+    const [run] = await s.executor.send({
+      ...event,
+      data: { ...event.data, githubLogin: 42, extra: "x" },
+    });
     expect(run!.status).toBe("failed");
     expect(run!.attempts).toHaveLength(1);
     expect(run!.attempts[0]!.status).toBe(400);

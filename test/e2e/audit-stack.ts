@@ -42,7 +42,9 @@ export function useAuditStack() {
   function arrange(options: { github?: boolean } = {}) {
     const fake = createFakeGitHub({ baseUrl: GITHUB_URL, appId: APP_ID, publicKeyPem: publicKey });
     const { logger, lines: logLines } = collectingLogger({ level: "trace" });
-    const rpc = createRpcClient(createSqlTransport(createSql(db.url, { max: 4, role: "service_role" })));
+    const rpc = createRpcClient(
+      createSqlTransport(createSql(db.url, { max: 4, role: "service_role" })),
+    );
     closers.push(() => rpc.close());
     const env = readEnv({
       NODE_ENV: "test",
@@ -51,7 +53,10 @@ export function useAuditStack() {
       SUPABASE_JWT_SECRET: keys.jwtSecret,
     });
     // A new App per arrangement is a new process's token cache.
-    const github = options.github === false ? null : createGitHubApp({ appId: APP_ID, privateKey, baseUrl: GITHUB_URL, logger });
+    const github =
+      options.github === false
+        ? null
+        : createGitHubApp({ appId: APP_ID, privateKey, baseUrl: GITHUB_URL, logger });
     const application = createApplication({
       env,
       rpc,
@@ -77,15 +82,26 @@ export function useAuditStack() {
       handlers,
       application,
       logLines,
-      async userToken(user: { id: string; login: string; githubId: number }, metadataGithubId = user.githubId) {
-        const token = await mintDevToken({ secret: keys.jwtSecret, userId: user.id, githubLogin: user.login, githubId: String(metadataGithubId) });
+      async userToken(
+        user: { id: string; login: string; githubId: number },
+        metadataGithubId = user.githubId,
+      ) {
+        const token = await mintDevToken({
+          secret: keys.jwtSecret,
+          userId: user.id,
+          githubLogin: user.login,
+          githubId: String(metadataGithubId),
+        });
         userTokens.push(token);
         return token;
       },
       action(name: string, token: string | null, body: unknown = {}) {
         return application.http.request(`/api/actions/${name}`, {
           method: "POST",
-          headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+          headers: {
+            "content-type": "application/json",
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+          },
           body: JSON.stringify(body),
         });
       },

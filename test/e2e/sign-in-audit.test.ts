@@ -19,21 +19,44 @@ describe("sign-in to audit, end to end over HTTP", () => {
 
     const res = await s.action("bootstrap-profile", await s.userToken(user));
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ data: { githubLogin: "octo-grace", githubId: user.githubId, audit: "queued" } });
+    expect(await res.json()).toEqual({
+      data: { githubLogin: "octo-grace", githubId: user.githubId, audit: "queued" },
+    });
 
     const runs = await s.executor.drain();
     const auditRun = runs.find((r) => r.functionId.endsWith("-audit-run"));
     expect(auditRun?.status).toBe("completed");
 
     const [sent] = s.executor.stored.events.filter((e) => e.event.name === "audit/run");
-    expect(Object.keys(sent!.event.data).sort()).toEqual(["githubId", "githubLogin", "installationId", "userId"]);
-    expect(sent!.event.data).toEqual({ userId: user.id, githubLogin: "octo-grace", githubId: user.githubId, installationId });
+    expect(Object.keys(sent!.event.data).sort()).toEqual([
+      "githubId",
+      "githubLogin",
+      "installationId",
+      "userId",
+    ]);
+    expect(sent!.event.data).toEqual({
+      userId: user.id,
+      githubLogin: "octo-grace",
+      githubId: user.githubId,
+      installationId,
+    });
 
     const audits = await auditsOf(user.id);
-    expect(audits).toEqual([{ status: "completed", reason: null, installation_id: installationId, level: 2, xp: expect.any(Number), created_by: "system:audit-run" }]);
+    expect(audits).toEqual([
+      {
+        status: "completed",
+        reason: null,
+        installation_id: installationId,
+        level: 2,
+        xp: expect.any(Number),
+        created_by: "system:audit-run",
+      },
+    ]);
     const [profile] = await db.sql`select level, xp from public.profiles where id = ${user.id}`;
     expect(profile).toEqual({ level: audits[0]!.level, xp: audits[0]!.xp });
-    expect(s.executor.stored.events.filter((e) => e.event.name === "audit/completed")).toHaveLength(1);
+    expect(s.executor.stored.events.filter((e) => e.event.name === "audit/completed")).toHaveLength(
+      1,
+    );
     expect(s.fake.state.requests).toMatchObject({ mint: 1, graphql: 1 });
 
     // The promise: the installation token, the App's private key and JWTs, and the user's
@@ -61,14 +84,25 @@ describe("sign-in to audit, end to end over HTTP", () => {
     // The attacker's token claims the victim's GitHub id in user_metadata.provider_id.
     const res = await s.action("bootstrap-profile", await s.userToken(attacker, victim.githubId));
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ data: { githubLogin: "octo-attacker", githubId: attacker.githubId } });
+    expect(await res.json()).toMatchObject({
+      data: { githubLogin: "octo-attacker", githubId: attacker.githubId },
+    });
     await s.executor.drain();
 
     const [event] = s.executor.stored.events.filter((e) => e.event.name === "audit/run");
-    expect(event!.event.data).toMatchObject({ userId: attacker.id, githubId: attacker.githubId, githubLogin: "octo-attacker" });
+    expect(event!.event.data).toMatchObject({
+      userId: attacker.id,
+      githubId: attacker.githubId,
+      githubLogin: "octo-attacker",
+    });
     expect(await auditsOf(victim.id)).toEqual([]);
-    const [victimProfile] = await db.sql`select github_id, github_login, updated_by from public.profiles where id = ${victim.id}`;
-    expect(victimProfile).toEqual({ github_id: victim.githubId, github_login: "octo-victim", updated_by: `user:${victim.id}` });
+    const [victimProfile] =
+      await db.sql`select github_id, github_login, updated_by from public.profiles where id = ${victim.id}`;
+    expect(victimProfile).toEqual({
+      github_id: victim.githubId,
+      github_login: "octo-victim",
+      updated_by: `user:${victim.id}`,
+    });
     expect(await auditsOf(attacker.id)).toMatchObject([{ status: "completed" }]);
   });
 
@@ -90,9 +124,12 @@ describe("sign-in to audit, end to end over HTTP", () => {
     const user = await createUser(db.sql);
     await createInstallation(db.sql, { accountId: user.githubId });
     const token = await s.userToken(user);
-    for (let i = 0; i < 3; i++) expect((await s.action("bootstrap-profile", token)).status).toBe(200);
+    for (let i = 0; i < 3; i++)
+      expect((await s.action("bootstrap-profile", token)).status).toBe(200);
     // Three sends, one id: Inngest keeps the first and drops the rest.
-    expect(s.executor.stored.skipped.filter((k) => k.reason === "duplicate-event-id")).toHaveLength(2);
+    expect(s.executor.stored.skipped.filter((k) => k.reason === "duplicate-event-id")).toHaveLength(
+      2,
+    );
     await s.executor.drain();
     expect(await auditsOf(user.id)).toHaveLength(1);
 

@@ -19,7 +19,15 @@ function start(env: Record<string, string>): Started {
   const child = spawn(process.execPath, [TSX, "src/main.ts"], {
     cwd: ROOT,
     // Empty values shadow a developer's .env (loadEnvFile never overrides what is set).
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", LOG_LEVEL: "info", DATABASE_URL: "", SUPABASE_URL: "", SUPABASE_SERVICE_ROLE_KEY: "", ...env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      LOG_LEVEL: "info",
+      DATABASE_URL: "",
+      SUPABASE_URL: "",
+      SUPABASE_SERVICE_ROLE_KEY: "",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
@@ -29,7 +37,10 @@ function start(env: Record<string, string>): Started {
   return { child, output: () => out, exited };
 }
 
-async function healthz(port: number, deadlineMs = 30_000): Promise<{ status: number; body: unknown }> {
+async function healthz(
+  port: number,
+  deadlineMs = 30_000,
+): Promise<{ status: number; body: unknown }> {
   const until = Date.now() + deadlineMs;
   for (;;) {
     try {
@@ -51,11 +62,18 @@ describe("npm start on the embedded defaults", () => {
   it("serves /healthz on a fresh data folder, refuses a second instance, stops cleanly, and serves again after a restart", async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "cfj-start-"));
     dirs.push(dir);
-    const env = { EMBEDDED_PG_DIR: dir, EMBEDDED_PG_PORT: String(await freePort()), PORT: String(await freePort()) };
+    const env = {
+      EMBEDDED_PG_DIR: dir,
+      EMBEDDED_PG_PORT: String(await freePort()),
+      PORT: String(await freePort()),
+    };
     const port = Number(env.PORT);
 
     const first = start(env);
-    expect(await healthz(port)).toEqual({ status: 200, body: { status: "ok", database: "ok", transport: "sql" } });
+    expect(await healthz(port)).toEqual({
+      status: 200,
+      body: { status: "ok", database: "ok", transport: "sql" },
+    });
 
     const second = start({ ...env, PORT: String(await freePort()) });
     expect(await second.exited).toBe(1);
@@ -67,7 +85,10 @@ describe("npm start on the embedded defaults", () => {
 
     const again = start(env);
     try {
-      expect(await healthz(port)).toEqual({ status: 200, body: { status: "ok", database: "ok", transport: "sql" } });
+      expect(await healthz(port)).toEqual({
+        status: 200,
+        body: { status: "ok", database: "ok", transport: "sql" },
+      });
       expect(again.output()).toMatch(/"applied":0/);
     } finally {
       again.child.kill("SIGINT");
@@ -76,7 +97,11 @@ describe("npm start on the embedded defaults", () => {
   }, 90_000);
 
   it("fails at start with a message naming a malformed variable, without echoing its value", async () => {
-    const run = start({ PORT: "not-a-port", GITHUB_APP_ID: "123", GITHUB_APP_PRIVATE_KEY: "hunter2-not-a-key" });
+    const run = start({
+      PORT: "not-a-port",
+      GITHUB_APP_ID: "123",
+      GITHUB_APP_PRIVATE_KEY: "hunter2-not-a-key",
+    });
     expect(await run.exited).toBe(78);
     expect(run.output()).toContain("PORT (HTTP port the service listens on)");
     expect(run.output()).not.toContain("hunter2");

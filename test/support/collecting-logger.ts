@@ -7,7 +7,9 @@ import { createLogger } from "../../src/log/logger.ts";
  */
 export function collectingLogger(options: { level?: string; lines?: string[] } = {}) {
   const lines = options.lines ?? [];
-  const destination = new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) });
+  const destination = new Writable({
+    write: (chunk, _enc, done) => (lines.push(String(chunk)), done()),
+  });
   const logger = createLogger({ ...(options.level ? { level: options.level } : {}), destination });
   const records = () => lines.map((line) => JSON.parse(line) as Record<string, unknown>);
   return { logger, lines, records };

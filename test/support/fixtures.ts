@@ -21,13 +21,18 @@ export async function createUser(sql: Db, opts: { githubId?: number; login?: str
 }
 
 /** `count` open recommendations for the user, each on its own candidate issue. */
-export async function createRecommendations(sql: Db, userId: string, count: number, overrides: { expiresAt?: Date } = {}) {
+export async function createRecommendations(
+  sql: Db,
+  userId: string,
+  count: number,
+  overrides: { expiresAt?: Date } = {},
+) {
   const ids: number[] = [];
   for (let i = 0; i < count; i++) {
     const ghId = issueSeq++;
     const [issue] = await sql<{ id: number }[]>`
       insert into public.candidate_issues (github_issue_id, repo_full_name, number, title, html_url, updated_by)
-      values (${ghId}, 'octo/demo', ${ghId % 100_000 + 1}, 'Fix a thing', ${`https://github.com/octo/demo/issues/${ghId}`}, 'system:test')
+      values (${ghId}, 'octo/demo', ${(ghId % 100_000) + 1}, 'Fix a thing', ${`https://github.com/octo/demo/issues/${ghId}`}, 'system:test')
       returning id`;
     const [rec] = await sql<{ id: number }[]>`
       insert into public.recommendations (user_id, candidate_issue_id, expires_at, created_by, updated_by)
@@ -48,7 +53,14 @@ export async function activeClaims(sql: Db, userId: string): Promise<number> {
 /** An installation row as the webhook handler would write it. */
 export async function createInstallation(
   sql: Db,
-  opts: { id?: number; accountId: number; accountLogin?: string; accountType?: "User" | "Organization"; installedBy?: number; status?: "active" | "suspended" | "deleted" },
+  opts: {
+    id?: number;
+    accountId: number;
+    accountLogin?: string;
+    accountType?: "User" | "Organization";
+    installedBy?: number;
+    status?: "active" | "suspended" | "deleted";
+  },
 ) {
   const id = opts.id ?? 70_000_000 + Math.floor(Math.random() * 1e7);
   await sql`

@@ -67,9 +67,13 @@ export function auditGraphqlResponse(overrides: AuditFixtureOverrides = {}): Aud
           : {
               createdAt: o.createdAt,
               followers: { totalCount: o.followers },
-              contributionsCollection: { contributionCalendar: { totalContributions: o.yearlyContributions } },
+              contributionsCollection: {
+                contributionCalendar: { totalContributions: o.yearlyContributions },
+              },
               repositories: {
-                nodes: o.languages.map((name) => ({ primaryLanguage: name === null ? null : { name } })),
+                nodes: o.languages.map((name) => ({
+                  primaryLanguage: name === null ? null : { name },
+                })),
               },
             },
       mergedPrs: { issueCount: o.mergedPrs },
@@ -101,7 +105,8 @@ export function checkAuditResponseConformance(
 ): SchemaConformance {
   const argumentsByPath: Record<string, Record<string, unknown>> = {};
   const byResponseKey: GraphQLFieldResolver<unknown, unknown> = (source, args, _context, info) => {
-    if (Object.keys(args).length > 0) argumentsByPath[responsePathAsArray(info.path).join(".")] = args;
+    if (Object.keys(args).length > 0)
+      argumentsByPath[responsePathAsArray(info.path).join(".")] = args;
     return (source as Record<string, unknown>)[info.path.key as string];
   };
   const result = executeSync({
@@ -111,7 +116,9 @@ export function checkAuditResponseConformance(
     variableValues,
     fieldResolver: byResponseKey,
   });
-  const problems = (result.errors ?? []).map((e) => `${e.path?.join(".") ?? "(query)"}: ${e.message}`);
+  const problems = (result.errors ?? []).map(
+    (e) => `${e.path?.join(".") ?? "(query)"}: ${e.message}`,
+  );
   // Execution returns null-prototype objects; a JSON round trip makes them comparable.
   const replayed: unknown = JSON.parse(JSON.stringify(result.data ?? null));
   if (problems.length === 0 && !isDeepStrictEqual(replayed, data)) {

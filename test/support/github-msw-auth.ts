@@ -16,7 +16,10 @@ export interface IssuedToken {
 /** `length` characters of [A-Za-z0-9], the alphabet of GitHub's token bodies. */
 export function randomAlphanumeric(length: number): string {
   let out = "";
-  while (out.length < length) out += randomBytes(length).toString("base64").replace(/[^A-Za-z0-9]/g, "");
+  while (out.length < length)
+    out += randomBytes(length)
+      .toString("base64")
+      .replace(/[^A-Za-z0-9]/g, "");
   return out.slice(0, length);
 }
 
@@ -27,7 +30,9 @@ const ALLOWED_DRIFT_S = 60;
 export function createAppJwtVerifier(appId: string, publicKeyPem: string) {
   const key: KeyObject = createPublicKey(publicKeyPem);
   /** The JWT when `authorization` is exactly `bearer <valid App JWT>`, else why not. */
-  return async function verify(authorization: string | null): Promise<{ jwt: string } | { problem: string }> {
+  return async function verify(
+    authorization: string | null,
+  ): Promise<{ jwt: string } | { problem: string }> {
     const match = /^bearer (\S+)$/.exec(authorization ?? "");
     if (!match?.[1]) return { problem: "access_tokens without `bearer <JWT>`" };
     try {
@@ -35,8 +40,10 @@ export function createAppJwtVerifier(appId: string, publicKeyPem: string) {
       const now = Math.floor(Date.now() / 1000);
       const { iat, exp, iss } = payload;
       if (String(iss) !== appId) return { problem: "JWT iss is not the App id" };
-      if (typeof iat !== "number" || typeof exp !== "number") return { problem: "JWT without iat/exp" };
-      if (iat > now + ALLOWED_DRIFT_S || exp - iat > MAX_JWT_LIFETIME_S) return { problem: "JWT iat/exp out of range" };
+      if (typeof iat !== "number" || typeof exp !== "number")
+        return { problem: "JWT without iat/exp" };
+      if (iat > now + ALLOWED_DRIFT_S || exp - iat > MAX_JWT_LIFETIME_S)
+        return { problem: "JWT iat/exp out of range" };
       return { jwt: match[1] };
     } catch (error) {
       return { problem: `JWT refused: ${(error as Error).name}` };
@@ -45,7 +52,10 @@ export function createAppJwtVerifier(appId: string, publicKeyPem: string) {
 }
 
 /** The issued, unexpired token when `authorization` is exactly `token <it>`. */
-export function findIssuedToken(issued: readonly IssuedToken[], authorization: string | null): IssuedToken | undefined {
+export function findIssuedToken(
+  issued: readonly IssuedToken[],
+  authorization: string | null,
+): IssuedToken | undefined {
   const match = /^token (\S+)$/.exec(authorization ?? "");
   const found = match && issued.find((t) => t.token === match[1]);
   return found && found.expiresAt.getTime() > Date.now() ? found : undefined;

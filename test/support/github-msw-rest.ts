@@ -22,7 +22,11 @@ export const CONTRIBUTIONS_QUERY = /* GraphQL */ `
   }
 `;
 
-const notFound = () => HttpResponse.json({ message: "Not Found", documentation_url: "https://docs.github.com/rest" }, { status: 404 });
+const notFound = () =>
+  HttpResponse.json(
+    { message: "Not Found", documentation_url: "https://docs.github.com/rest" },
+    { status: 404 },
+  );
 
 export function restHandlers({ state, baseUrl, admit }: FakeContext): RequestHandler[] {
   const fixture = (login: string) => auditGraphqlResponse(state.users.get(login) ?? {}).data;
@@ -34,7 +38,12 @@ export function restHandlers({ state, baseUrl, admit }: FakeContext): RequestHan
       const login = String(params.login);
       const { user } = fixture(login);
       if (!user) return notFound();
-      return HttpResponse.json({ login, type: "User", created_at: user.createdAt, followers: user.followers.totalCount });
+      return HttpResponse.json({
+        login,
+        type: "User",
+        created_at: user.createdAt,
+        followers: user.followers.totalCount,
+      });
     }),
 
     http.get(`${baseUrl}/search/issues`, async ({ request }) => {
@@ -45,11 +54,15 @@ export function restHandlers({ state, baseUrl, admit }: FakeContext): RequestHan
       const queries = buildAuditQueryVariables(login);
       const data = fixture(login);
       const count =
-        q === queries.mergedPrsQuery ? data.mergedPrs.issueCount
-        : q === queries.mergedPrsExternalQuery ? data.mergedPrsExternal.issueCount
-        : q === queries.closedIssuesQuery ? data.closedIssues.issueCount
-        : undefined;
-      if (count === undefined) return HttpResponse.json({ message: "Validation Failed" }, { status: 422 });
+        q === queries.mergedPrsQuery
+          ? data.mergedPrs.issueCount
+          : q === queries.mergedPrsExternalQuery
+            ? data.mergedPrsExternal.issueCount
+            : q === queries.closedIssuesQuery
+              ? data.closedIssues.issueCount
+              : undefined;
+      if (count === undefined)
+        return HttpResponse.json({ message: "Validation Failed" }, { status: 422 });
       return HttpResponse.json({ total_count: count, incomplete_results: false, items: [] });
     }),
 
@@ -59,7 +72,11 @@ export function restHandlers({ state, baseUrl, admit }: FakeContext): RequestHan
       const { user } = fixture(String(params.login));
       if (!user) return notFound();
       return HttpResponse.json(
-        user.repositories.nodes.map((node, i) => ({ id: i + 1, name: `repo-${i + 1}`, language: node.primaryLanguage?.name ?? null })),
+        user.repositories.nodes.map((node, i) => ({
+          id: i + 1,
+          name: `repo-${i + 1}`,
+          language: node.primaryLanguage?.name ?? null,
+        })),
       );
     }),
   ];

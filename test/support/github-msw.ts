@@ -2,11 +2,23 @@ import { isDeepStrictEqual } from "node:util";
 import { delay, http, HttpResponse, type RequestHandler } from "msw";
 import { AUDIT_QUERY, buildAuditQueryVariables } from "../../src/audit/audit-query.ts";
 import { auditGraphqlResponse, type AuditFixtureOverrides } from "./github-graphql-fixtures.ts";
-import { createAppJwtVerifier, findIssuedToken, randomAlphanumeric, type IssuedToken } from "./github-msw-auth.ts";
+import {
+  createAppJwtVerifier,
+  findIssuedToken,
+  randomAlphanumeric,
+  type IssuedToken,
+} from "./github-msw-auth.ts";
 import { CONTRIBUTIONS_QUERY, restHandlers } from "./github-msw-rest.ts";
 
 export type InstallationMode = "ok" | "gone" | "suspended" | "5xx";
-export type GraphqlMode = "ok" | "rate-limited" | "secondary-rate-limited" | "graphql-rate-limited" | "5xx" | "network" | "user-not-found";
+export type GraphqlMode =
+  | "ok"
+  | "rate-limited"
+  | "secondary-rate-limited"
+  | "graphql-rate-limited"
+  | "5xx"
+  | "network"
+  | "user-not-found";
 export type RequestKind = "mint" | "graphql" | "rest-user" | "rest-search" | "rest-repos";
 
 export interface FakeGitHubState {
@@ -42,7 +54,9 @@ export interface FakeGitHubOptions {
 /** Where GitHub serves GraphQL for a REST base URL (GHES: /api/v3 -> /api/graphql). */
 export function graphqlUrlFor(baseUrl: string): string {
   const trimmed = baseUrl.replace(/\/+$/, "");
-  return /\/api\/v3$/.test(trimmed) ? trimmed.replace(/\/api\/v3$/, "/api/graphql") : `${trimmed}/graphql`;
+  return /\/api\/v3$/.test(trimmed)
+    ? trimmed.replace(/\/api\/v3$/, "/api/graphql")
+    : `${trimmed}/graphql`;
 }
 
 /** Shared with the REST handlers. */
@@ -56,7 +70,10 @@ export interface FakeContext {
 const TOKEN_LIFETIME_MS = 3_600_000;
 const DOCS = "https://docs.github.com/rest";
 
-export function createFakeGitHub(options: FakeGitHubOptions): { handlers: RequestHandler[]; state: FakeGitHubState } {
+export function createFakeGitHub(options: FakeGitHubOptions): {
+  handlers: RequestHandler[];
+  state: FakeGitHubState;
+} {
   const baseUrl = options.baseUrl.replace(/\/+$/, "");
   const verifyJwt = createAppJwtVerifier(options.appId, options.publicKeyPem);
   const state: FakeGitHubState = {
@@ -73,7 +90,10 @@ export function createFakeGitHub(options: FakeGitHubOptions): { handlers: Reques
   };
   const refuse = (why: string, status = 401) => {
     state.rejections.push(why);
-    return HttpResponse.json({ message: status === 401 ? "Bad credentials" : why, documentation_url: DOCS }, { status });
+    return HttpResponse.json(
+      { message: status === 401 ? "Bad credentials" : why, documentation_url: DOCS },
+      { status },
+    );
   };
   const arrive = async (kind: RequestKind, request: Request) => {
     state.requests[kind] += 1;
@@ -86,39 +106,62 @@ export function createFakeGitHub(options: FakeGitHubOptions): { handlers: Reques
     async admit(kind, request) {
       await arrive(kind, request);
       const header = request.headers.get("authorization");
-      return findIssuedToken(state.issuedTokens, header) ? undefined : refuse(`${kind} without a live issued token`);
+      return findIssuedToken(state.issuedTokens, header)
+        ? undefined
+        : refuse(`${kind} without a live issued token`);
     },
   };
 
-  const mint = http.post(`${baseUrl}/app/installations/:id/access_tokens`, async ({ request, params }) => {
-    await arrive("mint", request);
-    const verified = await verifyJwt(request.headers.get("authorization"));
-    if ("problem" in verified) return refuse(verified.problem);
-    state.appJwts.push(verified.jwt);
-    const installationId = Number(params.id);
-    switch (state.installationModes.get(installationId) ?? "ok") {
-      case "gone":
-        return HttpResponse.json({ message: "Not Found", documentation_url: DOCS }, { status: 404 });
-      case "suspended":
-        return HttpResponse.json({ message: "This installation has been suspended", documentation_url: DOCS }, { status: 403 });
-      case "5xx":
-        return HttpResponse.json({ message: "Server Error" }, { status: 500 });
-      case "ok": {
-        const issued = { token: `ghs_${randomAlphanumeric(36)}`, installationId, expiresAt: new Date(Date.now() + TOKEN_LIFETIME_MS) };
-        state.issuedTokens.push(issued);
-        state.mints.set(installationId, (state.mints.get(installationId) ?? 0) + 1);
-        return HttpResponse.json(
-          { token: issued.token, expires_at: issued.expiresAt.toISOString(), permissions: { metadata: "read" }, repository_selection: "all" },
-          { status: 201 },
-        );
+  const mint = http.post(
+    `${baseUrl}/app/installations/:id/access_tokens`,
+    async ({ request, params }) => {
+      await arrive("mint", request);
+      const verified = await verifyJwt(request.headers.get("authorization"));
+      if ("problem" in verified) return refuse(verified.problem);
+      state.appJwts.push(verified.jwt);
+      const installationId = Number(params.id);
+      switch (state.installationModes.get(installationId) ?? "ok") {
+        case "gone":
+          return HttpResponse.json(
+            { message: "Not Found", documentation_url: DOCS },
+            { status: 404 },
+          );
+        case "suspended":
+          return HttpResponse.json(
+            { message: "This installation has been suspended", documentation_url: DOCS },
+            { status: 403 },
+          );
+        case "5xx":
+          return HttpResponse.json({ message: "Server Error" }, { status: 500 });
+        case "ok": {
+          const issued = {
+            token: `ghs_${randomAlphanumeric(36)}`,
+            installationId,
+            expiresAt: new Date(Date.now() + TOKEN_LIFETIME_MS),
+          };
+          state.issuedTokens.push(issued);
+          state.mints.set(installationId, (state.mints.get(installationId) ?? 0) + 1);
+          return HttpResponse.json(
+            {
+              token: issued.token,
+              expires_at: issued.expiresAt.toISOString(),
+              permissions: { metadata: "read" },
+              repository_selection: "all",
+            },
+            { status: 201 },
+          );
+        }
       }
-    }
-  });
+    },
+  );
 
   const graphql = http.post(graphqlUrlFor(baseUrl), async ({ request }) => {
     const refused = await context.admit("graphql", request);
     if (refused) return refused;
-    const { query, variables } = (await request.json()) as { query?: unknown; variables?: Record<string, unknown> };
+    const { query, variables } = (await request.json()) as {
+      query?: unknown;
+      variables?: Record<string, unknown>;
+    };
     const login = String(variables?.login);
     if (query === CONTRIBUTIONS_QUERY) return HttpResponse.json(contributionsAnswer(state, login));
     if (query !== AUDIT_QUERY) return refuse("a query other than AUDIT_QUERY", 400);
@@ -128,7 +171,8 @@ export function createFakeGitHub(options: FakeGitHubOptions): { handlers: Reques
     } catch {
       return refuse("a login buildAuditQueryVariables refuses", 400);
     }
-    if (!isDeepStrictEqual(variables, expected)) return refuse("variables not built by buildAuditQueryVariables", 400);
+    if (!isDeepStrictEqual(variables, expected))
+      return refuse("variables not built by buildAuditQueryVariables", 400);
     return graphqlAnswer(state, login);
   });
 
@@ -147,7 +191,10 @@ function rateLimitHeaders(state: FakeGitHubState): Record<string, string> {
 
 // GitHub reports NOT_FOUND at the `user` field's position in the query text.
 const USER_LINE = AUDIT_QUERY.split("\n").findIndex((line) => line.includes("user(login:"));
-const USER_LOCATION = { line: USER_LINE + 1, column: (AUDIT_QUERY.split("\n")[USER_LINE]?.indexOf("user") ?? 0) + 1 };
+const USER_LOCATION = {
+  line: USER_LINE + 1,
+  column: (AUDIT_QUERY.split("\n")[USER_LINE]?.indexOf("user") ?? 0) + 1,
+};
 
 function graphqlAnswer(state: FakeGitHubState, login: string): Response {
   switch (state.graphqlModes.get(login) ?? "ok") {
@@ -157,19 +204,46 @@ function graphqlAnswer(state: FakeGitHubState, login: string): Response {
         { status: 403, headers: rateLimitHeaders(state) },
       );
     case "secondary-rate-limited":
-      return HttpResponse.json({ message: "You have exceeded a secondary rate limit.", documentation_url: DOCS }, { status: 403, headers: { "retry-after": "60" } });
+      return HttpResponse.json(
+        { message: "You have exceeded a secondary rate limit.", documentation_url: DOCS },
+        { status: 403, headers: { "retry-after": "60" } },
+      );
     case "graphql-rate-limited":
       // The GraphQL API reports its primary limit as HTTP 200 with an error of type RATE_LIMITED.
-      return HttpResponse.json({ errors: [{ type: "RATE_LIMITED", message: "API rate limit exceeded for installation." }] }, { headers: rateLimitHeaders(state) });
+      return HttpResponse.json(
+        {
+          errors: [{ type: "RATE_LIMITED", message: "API rate limit exceeded for installation." }],
+        },
+        { headers: rateLimitHeaders(state) },
+      );
     case "5xx":
-      return HttpResponse.json({ data: null, errors: [{ message: "Something went wrong while executing your query. This may be the result of a timeout." }] }, { status: 502 });
+      return HttpResponse.json(
+        {
+          data: null,
+          errors: [
+            {
+              message:
+                "Something went wrong while executing your query. This may be the result of a timeout.",
+            },
+          ],
+        },
+        { status: 502 },
+      );
     case "network":
       return HttpResponse.error();
     case "user-not-found": {
       // `user` is nullable, so the rest of the query still resolves; search finds nothing for an unknown author.
-      const { data } = auditGraphqlResponse({ user: null, mergedPrs: 0, mergedPrsExternal: 0, closedIssues: 0 });
+      const { data } = auditGraphqlResponse({
+        user: null,
+        mergedPrs: 0,
+        mergedPrsExternal: 0,
+        closedIssues: 0,
+      });
       const message = `Could not resolve to a User with the login of '${login}'.`;
-      return HttpResponse.json({ data, errors: [{ type: "NOT_FOUND", path: ["user"], locations: [USER_LOCATION], message }] });
+      return HttpResponse.json({
+        data,
+        errors: [{ type: "NOT_FOUND", path: ["user"], locations: [USER_LOCATION], message }],
+      });
     }
     case "ok":
       return HttpResponse.json(auditGraphqlResponse(state.users.get(login) ?? {}));

@@ -6,17 +6,29 @@ import { z } from "zod";
 import { mintDevToken } from "../../src/auth/mint-dev-token.ts";
 import { createSessionVerifier } from "../../src/auth/session-verifier.ts";
 import {
-  ClaimLimitReachedError, ConflictError, DatabaseUnavailableError, InvalidArgumentsError, RecommendationNotClaimedError,
-  RecommendationNotFoundError, RecommendationNotOpenError, RpcContractError,
+  ClaimLimitReachedError,
+  ConflictError,
+  DatabaseUnavailableError,
+  InvalidArgumentsError,
+  RecommendationNotClaimedError,
+  RecommendationNotFoundError,
+  RecommendationNotOpenError,
+  RpcContractError,
 } from "../../src/db/rpc/errors.ts";
-import { ActionError, defineAction, registerActions, type ActionContext } from "../../src/http/actions/index.ts";
+import {
+  ActionError,
+  defineAction,
+  registerActions,
+  type ActionContext,
+} from "../../src/http/actions/index.ts";
 import { createLogger } from "../../src/log/logger.ts";
 import { collectingLogger } from "../support/collecting-logger.ts";
 
 const SECRET = randomBytes(32).toString("base64url");
 const USER_ID = randomUUID();
 const verifier = createSessionVerifier({ jwtSecret: SECRET });
-const validToken = () => mintDevToken({ secret: SECRET, userId: USER_ID, githubLogin: "octo-ada", githubId: "5001001" });
+const validToken = () =>
+  mintDevToken({ secret: SECRET, userId: USER_ID, githubLogin: "octo-ada", githubId: "5001001" });
 
 const calls: Array<{ ctx: ActionContext; input: unknown }> = [];
 let failWith: unknown;
@@ -53,19 +65,31 @@ function setup() {
   return { app, lines, records };
 }
 
-const post = (app: Hono, name: string, init: { token?: string; scheme?: string; body?: string; headers?: Record<string, string> } = {}) =>
+const post = (
+  app: Hono,
+  name: string,
+  init: { token?: string; scheme?: string; body?: string; headers?: Record<string, string> } = {},
+) =>
   app.request(`/api/actions/${name}`, {
     method: "POST",
     headers: {
       "content-type": "application/json",
-      ...(init.token !== undefined ? { authorization: `${init.scheme ?? "Bearer"} ${init.token}` } : {}),
+      ...(init.token !== undefined
+        ? { authorization: `${init.scheme ?? "Bearer"} ${init.token}` }
+        : {}),
       ...init.headers,
     },
     body: init.body ?? "",
   });
 
 const signed = (overrides: JWTPayload, secret = SECRET) =>
-  new SignJWT({ aud: "authenticated", role: "authenticated", sub: USER_ID, exp: Math.floor(Date.now() / 1000) + 600, ...overrides })
+  new SignJWT({
+    aud: "authenticated",
+    role: "authenticated",
+    sub: USER_ID,
+    exp: Math.floor(Date.now() / 1000) + 600,
+    ...overrides,
+  })
     .setProtectedHeader({ alg: "HS256" })
     .sign(new TextEncoder().encode(secret));
 
@@ -78,12 +102,20 @@ describe("registerActions", () => {
   it("runs the action with the verified session and wraps the result", async () => {
     const { app } = setup();
     for (const scheme of ["Bearer", "bearer", "BEARER"]) {
-      const res = await post(app, "claim-recommendation", { token: await validToken(), scheme, body: JSON.stringify({ recommendationId: 7 }) });
+      const res = await post(app, "claim-recommendation", {
+        token: await validToken(),
+        scheme,
+        body: JSON.stringify({ recommendationId: 7 }),
+      });
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({ data: { claimed: 7, by: USER_ID } });
     }
     expect(calls).toHaveLength(3);
-    expect(calls[0]?.ctx.session).toEqual({ userId: USER_ID, sessionId: expect.any(String), isAnonymous: false });
+    expect(calls[0]?.ctx.session).toEqual({
+      userId: USER_ID,
+      sessionId: expect.any(String),
+      isAnonymous: false,
+    });
   });
 
   it("treats an empty body as {}", async () => {
@@ -95,20 +127,48 @@ describe("registerActions", () => {
 
   const unauthorized: Array<[string, string, () => Promise<Record<string, string>>]> = [
     ["no Authorization header", "missing", async () => ({})],
-    ["another scheme", "missing", async () => ({ authorization: `Basic ${Buffer.from(`u:${randomUUID()}`).toString("base64")}` })],
+    [
+      "another scheme",
+      "missing",
+      async () => ({
+        authorization: `Basic ${Buffer.from(`u:${randomUUID()}`).toString("base64")}`,
+      }),
+    ],
     ["Bearer with nothing after it", "missing", async () => ({ authorization: "Bearer " })],
-    ["a token signed with another secret", "invalid_signature", async () => ({ authorization: `Bearer ${await signed({}, randomBytes(32).toString("base64url"))}` })],
-    ["an expired token", "expired", async () => ({ authorization: `Bearer ${await signed({ exp: Math.floor(Date.now() / 1000) - 3600 })}` })],
-    ["a service_role token", "not_a_user", async () => ({ authorization: `Bearer ${await signed({ role: "service_role" })}` })],
+    [
+      "a token signed with another secret",
+      "invalid_signature",
+      async () => ({
+        authorization: `Bearer ${await signed({}, randomBytes(32).toString("base64url"))}`,
+      }),
+    ],
+    [
+      "an expired token",
+      "expired",
+      async () => ({
+        authorization: `Bearer ${await signed({ exp: Math.floor(Date.now() / 1000) - 3600 })}`,
+      }),
+    ],
+    [
+      "a service_role token",
+      "not_a_user",
+      async () => ({ authorization: `Bearer ${await signed({ role: "service_role" })}` }),
+    ],
   ];
 
-  it.each(unauthorized)("answers 401 for %s and never runs the action", async (_what, reason, headers) => {
-    const res = await post(setup().app, "claim-recommendation", { headers: await headers(), body: JSON.stringify({ recommendationId: 1 }) });
-    expect(res.status).toBe(401);
-    expect(res.headers.get("www-authenticate")).toBe('Bearer error="invalid_token"');
-    expect(await res.json()).toEqual({ error: "unauthorized", reason });
-    expect(calls).toEqual([]);
-  });
+  it.each(unauthorized)(
+    "answers 401 for %s and never runs the action",
+    async (_what, reason, headers) => {
+      const res = await post(setup().app, "claim-recommendation", {
+        headers: await headers(),
+        body: JSON.stringify({ recommendationId: 1 }),
+      });
+      expect(res.status).toBe(401);
+      expect(res.headers.get("www-authenticate")).toBe('Bearer error="invalid_token"');
+      expect(await res.json()).toEqual({ error: "unauthorized", reason });
+      expect(calls).toEqual([]);
+    },
+  );
 
   it("checks the token before looking at the body", async () => {
     const res = await post(setup().app, "claim-recommendation", { body: "{not json" });
@@ -122,7 +182,10 @@ describe("registerActions", () => {
     ["a missing field", {}, ["recommendationId"]],
     ["an array", [], ["(body)"]],
   ])("answers 400 for %s and never runs the action", async (_what, body, issues) => {
-    const res = await post(setup().app, "claim-recommendation", { token: await validToken(), body: JSON.stringify(body) });
+    const res = await post(setup().app, "claim-recommendation", {
+      token: await validToken(),
+      body: JSON.stringify(body),
+    });
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ error: "invalid_input", issues });
     expect(calls).toEqual([]);
@@ -133,8 +196,15 @@ describe("registerActions", () => {
     const token = await validToken();
     const malformed = await post(app, "claim-recommendation", { token, body: "{not json" });
     expect(malformed.status).toBe(400);
-    expect(await malformed.json()).toEqual({ error: "invalid_input", reason: "malformed_json", issues: [] });
-    const huge = await post(app, "claim-recommendation", { token, body: JSON.stringify({ recommendationId: 1, pad: "x".repeat(17 * 1024) }) });
+    expect(await malformed.json()).toEqual({
+      error: "invalid_input",
+      reason: "malformed_json",
+      issues: [],
+    });
+    const huge = await post(app, "claim-recommendation", {
+      token,
+      body: JSON.stringify({ recommendationId: 1, pad: "x".repeat(17 * 1024) }),
+    });
     expect(huge.status).toBe(413);
     expect(calls).toEqual([]);
   });
@@ -143,7 +213,9 @@ describe("registerActions", () => {
     const { app } = setup();
     expect((await post(app, "no-such-action")).status).toBe(404);
     expect((await post(app, "constructor")).status).toBe(404);
-    const get = await app.request("/api/actions/claim-recommendation", { headers: { authorization: `Bearer ${await validToken()}` } });
+    const get = await app.request("/api/actions/claim-recommendation", {
+      headers: { authorization: `Bearer ${await validToken()}` },
+    });
     expect(get.status).toBe(405);
     expect(get.headers.get("allow")).toBe("POST");
     expect(calls).toEqual([]);
@@ -156,7 +228,11 @@ describe("registerActions", () => {
     [new RecommendationNotClaimedError("claim", "CF004", "m"), 409, "recommendation_not_claimed"],
     [new InvalidArgumentsError("claim", "22P02", "m"), 400, "invalid_arguments"],
     [new DatabaseUnavailableError("claim", "57014", "m"), 503, "database_unavailable"],
-    [new ActionError(422, "not_your_installation", "install the app on this account first"), 422, "not_your_installation"],
+    [
+      new ActionError(422, "not_your_installation", "install the app on this account first"),
+      422,
+      "not_your_installation",
+    ],
     [new ConflictError("claim", "23505", "m"), 500, "internal_error"],
     [new RpcContractError("claim", "42883", "m"), 500, "internal_error"],
     [new Error("boom"), 500, "internal_error"],
@@ -167,7 +243,8 @@ describe("registerActions", () => {
     const body = (await res.json()) as Record<string, unknown>;
     expect(body.error).toBe(code);
     expect(res.headers.get("retry-after")).toBe(code === "database_unavailable" ? "5" : null);
-    if (error instanceof ActionError) expect(body.message).toBe("install the app on this account first");
+    if (error instanceof ActionError)
+      expect(body.message).toBe("install the app on this account first");
     if (status === 500) expect(Object.keys(body).sort()).toEqual(["error", "requestId"]);
   });
 
@@ -175,7 +252,10 @@ describe("registerActions", () => {
     const { app, records } = setup();
     const marker = `db-host-${randomUUID()}`;
     failWith = new Error(`connect failed to ${marker}`);
-    const res = await post(app, "fail", { token: await validToken(), headers: { "x-request-id": "req-42" } });
+    const res = await post(app, "fail", {
+      token: await validToken(),
+      headers: { "x-request-id": "req-42" },
+    });
     const text = await res.text();
     expect(text).not.toContain(marker);
     expect(text).not.toContain("at ");
@@ -189,15 +269,33 @@ describe("registerActions", () => {
   it("logs one line per call with action, userId, status and duration, and never the token", async () => {
     const { app, lines, records } = setup();
     const token = await validToken();
-    await post(app, "claim-recommendation", { token, body: JSON.stringify({ recommendationId: 3 }) });
-    await post(app, "claim-recommendation", { token, body: JSON.stringify({ recommendationId: 3, userId: USER_ID }) });
+    await post(app, "claim-recommendation", {
+      token,
+      body: JSON.stringify({ recommendationId: 3 }),
+    });
+    await post(app, "claim-recommendation", {
+      token,
+      body: JSON.stringify({ recommendationId: 3, userId: USER_ID }),
+    });
     await post(app, "claim-recommendation", { token: `${token.slice(0, -4)}AAAA`, body: "{}" });
     const calls = records().filter((r) => r.msg === "[actions] call");
-    expect(calls.map((r) => [r.action, r.status])).toEqual([["claim-recommendation", 200], ["claim-recommendation", 400], ["claim-recommendation", 401]]);
-    expect(calls[0]).toMatchObject({ userId: USER_ID, durationMs: expect.any(Number), requestId: expect.any(String) });
+    expect(calls.map((r) => [r.action, r.status])).toEqual([
+      ["claim-recommendation", 200],
+      ["claim-recommendation", 400],
+      ["claim-recommendation", 401],
+    ]);
+    expect(calls[0]).toMatchObject({
+      userId: USER_ID,
+      durationMs: expect.any(Number),
+      requestId: expect.any(String),
+    });
     expect(calls[2]).toMatchObject({ reason: "invalid_signature" });
     // The action's own logger carries the user and the request id.
-    expect(records().find((r) => r.msg === "claiming")).toMatchObject({ userId: USER_ID, requestId: calls[0]?.requestId, recommendationId: 3 });
+    expect(records().find((r) => r.msg === "claiming")).toMatchObject({
+      userId: USER_ID,
+      requestId: calls[0]?.requestId,
+      recommendationId: 3,
+    });
     // Nothing credential-shaped was even handed to the logger (no redaction was needed).
     for (const line of lines) {
       expect(line).not.toContain(token.split(".")[1]);
@@ -208,7 +306,19 @@ describe("registerActions", () => {
 
   it("refuses bad names and non-strict object inputs at registration", () => {
     const run = async () => null;
-    expect(() => registerActions(new Hono(), { verifier, logger: createLogger(), actions: { Claim_Rec: defineAction({ input: z.object({}).strict(), run }) } })).toThrow(/Claim_Rec/);
-    expect(() => registerActions(new Hono(), { verifier, logger: createLogger(), actions: { loose: defineAction({ input: z.object({}), run }) } })).toThrow(/strict/);
+    expect(() =>
+      registerActions(new Hono(), {
+        verifier,
+        logger: createLogger(),
+        actions: { Claim_Rec: defineAction({ input: z.object({}).strict(), run }) },
+      }),
+    ).toThrow(/Claim_Rec/);
+    expect(() =>
+      registerActions(new Hono(), {
+        verifier,
+        logger: createLogger(),
+        actions: { loose: defineAction({ input: z.object({}), run }) },
+      }),
+    ).toThrow(/strict/);
   });
 });

@@ -29,7 +29,9 @@ const connectionsArePaginated: ValidationRule = (context) => ({
     const n = page?.value.kind === Kind.INT ? Number(page.value.value) : Number.NaN;
     if (!(n >= 1 && n <= 100)) {
       context.reportError(
-        new GraphQLError(`connection "${node.name.value}" needs first or last within 1-100`, { nodes: node }),
+        new GraphQLError(`connection "${node.name.value}" needs first or last within 1-100`, {
+          nodes: node,
+        }),
       );
     }
   },
@@ -98,7 +100,11 @@ describe("buildAuditQueryVariables", () => {
     const variables = buildAuditQueryVariables("octocat");
     const declared = (operation.variableDefinitions ?? []).map((d) => d.variable.name.value);
     expect(Object.keys(variables).sort()).toEqual([...declared].sort());
-    const coerced = getVariableValues(githubSchema(), operation.variableDefinitions ?? [], variables);
+    const coerced = getVariableValues(
+      githubSchema(),
+      operation.variableDefinitions ?? [],
+      variables,
+    );
     expect(coerced.errors).toBeUndefined();
   });
 

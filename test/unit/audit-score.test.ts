@@ -19,7 +19,8 @@ const ZERO: AuditSignals = {
   yearlyContributions: 0,
   followers: 0,
 };
-const maxXpOf = (s: keyof AuditSignals) => Math.floor((SIGNAL_WEIGHTS[s].capUnits * SIGNAL_WEIGHTS[s].xp) / SIGNAL_WEIGHTS[s].per);
+const maxXpOf = (s: keyof AuditSignals) =>
+  Math.floor((SIGNAL_WEIGHTS[s].capUnits * SIGNAL_WEIGHTS[s].xp) / SIGNAL_WEIGHTS[s].per);
 
 /** mulberry32: a seeded generator, so a failing sample is reproducible. */
 function random(seed: number) {
@@ -42,10 +43,13 @@ describe("levelForXp", () => {
     expect(LEVEL_THRESHOLDS).toEqual([0, 100, 459, 1119, 2089, 3404]);
   });
 
-  it.each(LEVEL_THRESHOLDS.map((t, n) => [n, t] as const))("level %i starts exactly at %i XP", (n, t) => {
-    expect(levelForXp(t)).toBe(n);
-    if (n > 0) expect(levelForXp(t - 1)).toBe(n - 1);
-  });
+  it.each(LEVEL_THRESHOLDS.map((t, n) => [n, t] as const))(
+    "level %i starts exactly at %i XP",
+    (n, t) => {
+      expect(levelForXp(t)).toBe(n);
+      if (n > 0) expect(levelForXp(t - 1)).toBe(n - 1);
+    },
+  );
 
   it("stays at 0 below zero and at the top level far above", () => {
     expect(levelForXp(-5)).toBe(0);
@@ -60,8 +64,19 @@ describe("scoreAudit", () => {
   });
 
   it("pins a worked example to the weights table", () => {
-    const result = scoreAudit({ ...ZERO, mergedPrsExternal: 3, mergedPrs: 10, accountAgeDays: 365, followers: 7 });
-    expect(result.breakdown).toMatchObject({ mergedPrsExternal: 36, mergedPrs: 40, accountAgeDays: 12, followers: 14 });
+    const result = scoreAudit({
+      ...ZERO,
+      mergedPrsExternal: 3,
+      mergedPrs: 10,
+      accountAgeDays: 365,
+      followers: 7,
+    });
+    expect(result.breakdown).toMatchObject({
+      mergedPrsExternal: 36,
+      mergedPrs: 40,
+      accountAgeDays: 12,
+      followers: 14,
+    });
     expect(result).toMatchObject({ xp: 102, level: 1 });
   });
 
@@ -71,7 +86,9 @@ describe("scoreAudit", () => {
     const everything = Object.fromEntries(SIGNALS.map((s) => [s, 1e6])) as unknown as AuditSignals;
     const result = scoreAudit(everything);
     // The uncapped sum would be level 3: the prior art stored that XP next to level 2.
-    expect(Object.values(result.breakdown).reduce((a, b) => a + b)).toBeGreaterThanOrEqual(LEVEL_THRESHOLDS[3]);
+    expect(Object.values(result.breakdown).reduce((a, b) => a + b)).toBeGreaterThanOrEqual(
+      LEVEL_THRESHOLDS[3],
+    );
     expect(result).toMatchObject({ xp: 1118, level: 2 });
     expect(levelForXp(result.xp)).toBe(result.level);
   });
@@ -85,7 +102,9 @@ describe("scoreAudit", () => {
   it("for any signals: XP is a non-negative integer within the cap, consistent with the level", () => {
     for (const signals of SAMPLES) {
       const { xp, level, breakdown } = scoreAudit(signals);
-      expect(Number.isInteger(xp) && xp >= 0 && xp <= AUDIT_XP_CAP, JSON.stringify(signals)).toBe(true);
+      expect(Number.isInteger(xp) && xp >= 0 && xp <= AUDIT_XP_CAP, JSON.stringify(signals)).toBe(
+        true,
+      );
       expect(level).toBe(levelForXp(xp));
       expect(level).toBeLessThanOrEqual(AUDIT_MAX_LEVEL);
       const sum = Object.values(breakdown).reduce((a, b) => a + b);
@@ -100,7 +119,8 @@ describe("scoreAudit", () => {
         expect(breakdown[s]).toBeGreaterThanOrEqual(0);
         expect(breakdown[s]).toBeLessThanOrEqual(maxXpOf(s));
         const atCap = scoreAudit({ ...signals, [s]: SIGNAL_WEIGHTS[s].capUnits }).breakdown[s];
-        const pastCap = scoreAudit({ ...signals, [s]: SIGNAL_WEIGHTS[s].capUnits + 1000 }).breakdown[s];
+        const pastCap = scoreAudit({ ...signals, [s]: SIGNAL_WEIGHTS[s].capUnits + 1000 })
+          .breakdown[s];
         expect(pastCap).toBe(atCap);
       }
     }
@@ -119,7 +139,16 @@ describe("scoreAudit", () => {
   });
 
   it("treats impossible inputs as zero rather than going negative", () => {
-    const result = scoreAudit({ ...ZERO, followers: -10, closedIssues: Number.NaN, mergedPrs: Number.POSITIVE_INFINITY });
-    expect(result.breakdown).toMatchObject({ followers: 0, closedIssues: 0, mergedPrs: maxXpOf("mergedPrs") });
+    const result = scoreAudit({
+      ...ZERO,
+      followers: -10,
+      closedIssues: Number.NaN,
+      mergedPrs: Number.POSITIVE_INFINITY,
+    });
+    expect(result.breakdown).toMatchObject({
+      followers: 0,
+      closedIssues: 0,
+      mergedPrs: maxXpOf("mergedPrs"),
+    });
   });
 });

@@ -12,7 +12,9 @@ const NOW = new Date("2025-06-01T00:00:00Z");
 const variables = buildAuditQueryVariables("octocat");
 
 /** A deep copy the test may damage without touching the shared fixture. */
-function damaged(edit: (data: AuditGraphqlResponse["data"] & Record<string, unknown>) => void): unknown {
+function damaged(
+  edit: (data: AuditGraphqlResponse["data"] & Record<string, unknown>) => void,
+): unknown {
   const { data } = structuredClone(auditGraphqlResponse());
   edit(data as AuditGraphqlResponse["data"] & Record<string, unknown>);
   return data;
@@ -20,12 +22,19 @@ function damaged(edit: (data: AuditGraphqlResponse["data"] & Record<string, unkn
 
 describe("the fixture", () => {
   it("is an answer GitHub's schema could give to AUDIT_QUERY", () => {
-    expect(checkAuditResponseConformance(auditGraphqlResponse().data, variables).problems).toEqual([]);
-    expect(checkAuditResponseConformance(auditGraphqlResponse({ user: null }).data, variables).problems).toEqual([]);
+    expect(checkAuditResponseConformance(auditGraphqlResponse().data, variables).problems).toEqual(
+      [],
+    );
+    expect(
+      checkAuditResponseConformance(auditGraphqlResponse({ user: null }).data, variables).problems,
+    ).toEqual([]);
   });
 
   it("wires each aliased search to its own variable, and the repository list to the requested order", () => {
-    const { argumentsByPath } = checkAuditResponseConformance(auditGraphqlResponse().data, variables);
+    const { argumentsByPath } = checkAuditResponseConformance(
+      auditGraphqlResponse().data,
+      variables,
+    );
     expect(argumentsByPath).toMatchObject({
       user: { login: "octocat" },
       mergedPrs: { type: "ISSUE", query: variables.mergedPrsQuery },
@@ -75,7 +84,9 @@ describe("parseAuditSignals", () => {
   });
 
   it("accepts null list and items, as GitHub's schema allows them", () => {
-    const data = damaged((d: any) => void (d.user.repositories.nodes = [null, { primaryLanguage: { name: "C" } }]));
+    const data = damaged(
+      (d: any) => void (d.user.repositories.nodes = [null, { primaryLanguage: { name: "C" } }]),
+    );
     expect(parseAuditSignals(data, NOW).distinctLanguages).toBe(1);
     const noList = damaged((d: any) => void (d.user.repositories.nodes = null));
     expect(parseAuditSignals(noList, NOW).distinctLanguages).toBe(0);
@@ -94,8 +105,14 @@ describe("parseAuditSignals", () => {
     ["a count as a string", damaged((d: any) => void (d.user.followers.totalCount = "42"))],
     ["a fractional count", damaged((d: any) => void (d.closedIssues.issueCount = 2.5))],
     ["a missing user field", damaged((d: any) => void delete d.user.contributionsCollection)],
-    ["a creation date that is not ISO-8601", damaged((d: any) => void (d.user.createdAt = "yesterday"))],
-    ["a language without a name", damaged((d: any) => void (d.user.repositories.nodes = [{ primaryLanguage: {} }]))],
+    [
+      "a creation date that is not ISO-8601",
+      damaged((d: any) => void (d.user.createdAt = "yesterday")),
+    ],
+    [
+      "a language without a name",
+      damaged((d: any) => void (d.user.repositories.nodes = [{ primaryLanguage: {} }])),
+    ],
   ])("rejects %s with a clear error", (_why, data) => {
     expect(() => parseAuditSignals(data, NOW)).toThrow(AuditResponseShapeError);
     expect(() => parseAuditSignals(data, NOW)).toThrow(/^\[audit\] GitHub's answer to AUDIT_QUERY/);
@@ -107,6 +124,8 @@ describe("parseAuditSignals", () => {
   });
 
   it("refuses an invalid clock instead of producing NaN", () => {
-    expect(() => parseAuditSignals(auditGraphqlResponse().data, new Date(Number.NaN))).toThrow(/\[audit\] now/);
+    expect(() => parseAuditSignals(auditGraphqlResponse().data, new Date(Number.NaN))).toThrow(
+      /\[audit\] now/,
+    );
   });
 });

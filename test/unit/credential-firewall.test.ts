@@ -4,7 +4,11 @@ import { InngestTestEngine } from "@inngest/test";
 import { Inngest, NonRetriableError, RetryAfterError, eventType } from "inngest";
 import { http, HttpResponse } from "msw";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { CredentialFirewall, CredentialLeakError, redactThrown } from "../../src/security/credential-firewall.ts";
+import {
+  CredentialFirewall,
+  CredentialLeakError,
+  redactThrown,
+} from "../../src/security/credential-firewall.ts";
 import { collectingLogger } from "../support/collecting-logger.ts";
 import { useMsw } from "../support/msw.ts";
 
@@ -27,7 +31,8 @@ beforeEach(() => {
   received.length = 0;
   logLines = [];
   // Keep a developer's shell from redirecting the client away from the intercepted URL.
-  for (const name of ["INNGEST_BASE_URL", "INNGEST_EVENT_API_BASE_URL", "INNGEST_DEV"]) vi.stubEnv(name, "");
+  for (const name of ["INNGEST_BASE_URL", "INNGEST_EVENT_API_BASE_URL", "INNGEST_DEV"])
+    vi.stubEnv(name, "");
 });
 afterEach(() => {
   vi.unstubAllEnvs();
@@ -37,7 +42,12 @@ afterEach(() => {
 
 function client() {
   const { logger } = collectingLogger({ lines: logLines });
-  return new Inngest({ id: "firewall-test", isDev: true, logger, middleware: [CredentialFirewall] });
+  return new Inngest({
+    id: "firewall-test",
+    isDev: true,
+    logger,
+    middleware: [CredentialFirewall],
+  });
 }
 const run = eventType("test/firewall.run");
 const trigger = [{ name: "test/firewall.run", data: {} }] as [{ name: string; data: object }];
@@ -48,7 +58,10 @@ describe("events", () => {
   it("refuses inngest.send() with a credential before anything reaches the event API", async () => {
     const inngest = client();
     expect(inngest.eventBaseUrl).toBe("http://localhost:8288/");
-    const sending = inngest.send({ name: "github/installation.created", data: { installationId: 7, auth: { token: TOKEN } } });
+    const sending = inngest.send({
+      name: "github/installation.created",
+      data: { installationId: 7, auth: { token: TOKEN } },
+    });
     const error = await sending.catch((err: unknown) => err);
     expect(error).toBeInstanceOf(CredentialLeakError);
     const message = (error as Error).message;
@@ -63,22 +76,38 @@ describe("events", () => {
       { name: "github/clean.event", data: { installationId: 1 } },
       { name: "github/leaky.event", data: { items: [{ password: "not-shaped-but-named" }] } },
     ];
-    await expect(client().send(batch)).rejects.toThrow(/"github\/leaky\.event".*\$\.data\.items\[0\]\.password \(credential-named-key\)/);
+    await expect(client().send(batch)).rejects.toThrow(
+      /"github\/leaky\.event".*\$\.data\.items\[0\]\.password \(credential-named-key\)/,
+    );
     expect(received).toEqual([]);
   });
 
   it("sends a clean event", async () => {
-    const data = { installationId: 7, tokenExpiresAt: "2025-06-01T12:00:00.000Z", headSha: randomBytes(20).toString("hex") };
-    await expect(client().send({ name: "github/installation.created", data })).resolves.toEqual({ ids: ["evt-0"] });
-    expect(received).toEqual([[expect.objectContaining({ name: "github/installation.created", data })]]);
+    const data = {
+      installationId: 7,
+      tokenExpiresAt: "2025-06-01T12:00:00.000Z",
+      headSha: randomBytes(20).toString("hex"),
+    };
+    await expect(client().send({ name: "github/installation.created", data })).resolves.toEqual({
+      ids: ["evt-0"],
+    });
+    expect(received).toEqual([
+      [expect.objectContaining({ name: "github/installation.created", data })],
+    ]);
   });
 
   it("refuses step.sendEvent inside a function, failing the step without a retry", async () => {
     const fn = client().createFunction({ id: "notify", triggers: [run] }, async ({ step }) => {
-      await step.sendEvent("notify-consumer", { name: "github/token.minted", data: { token: TOKEN } });
+      await step.sendEvent("notify-consumer", {
+        name: "github/token.minted",
+        data: { token: TOKEN },
+      });
     });
     const { error } = await new InngestTestEngine({ function: fn, events: trigger }).execute();
-    expect(error).toMatchObject({ name: "CredentialLeakError", message: expect.stringContaining("$.data.token") });
+    expect(error).toMatchObject({
+      name: "CredentialLeakError",
+      message: expect.stringContaining("$.data.token"),
+    });
     expect(dump(error)).not.toContain(TOKEN);
     expect(received).toEqual([]);
   });
@@ -87,14 +116,22 @@ describe("events", () => {
 describe("step outputs and inputs", () => {
   it("fails a step that returns a token, non-retriably, and nothing recorded holds it", async () => {
     const fn = client().createFunction({ id: "mint", triggers: [run] }, async ({ step }) => {
-      const minted = await step.run("mint-token", () => ({ token: TOKEN, expiresAt: "2025-06-01T12:00:00Z" }));
+      const minted = await step.run("mint-token", () => ({
+        token: TOKEN,
+        expiresAt: "2025-06-01T12:00:00Z",
+      }));
       return { expiresAt: minted.expiresAt };
     });
     const out = await new InngestTestEngine({ function: fn, events: trigger }).execute();
-    expect(out.error).toMatchObject({ name: "CredentialLeakError", message: expect.stringContaining('step "mint-token"') });
+    expect(out.error).toMatchObject({
+      name: "CredentialLeakError",
+      message: expect.stringContaining('step "mint-token"'),
+    });
     expect(dump(out)).not.toContain(TOKEN);
 
-    const step = await new InngestTestEngine({ function: fn, events: trigger }).executeStep("mint-token");
+    const step = await new InngestTestEngine({ function: fn, events: trigger }).executeStep(
+      "mint-token",
+    );
     expect(step.step.op).toBe("StepFailed"); // StepError would mean "retry"
     expect(dump(step)).not.toContain(TOKEN);
   });
@@ -114,25 +151,38 @@ describe("step outputs and inputs", () => {
       await step.run("with-arg", (t: string) => ((ran = true), t.length), TOKEN);
     });
     const out = await new InngestTestEngine({ function: fn, events: trigger }).execute();
-    expect(out.error).toMatchObject({ name: "CredentialLeakError", message: expect.stringContaining('input of step "with-arg"') });
+    expect(out.error).toMatchObject({
+      name: "CredentialLeakError",
+      message: expect.stringContaining('input of step "with-arg"'),
+    });
     expect(ran).toBe(false);
     expect(dump(out)).not.toContain(TOKEN);
   });
 
   it("refuses step.fetch, whose request headers Inngest stores where no hook can inspect them", async () => {
     const fn = client().createFunction({ id: "fetches", triggers: [run] }, async ({ step }) => {
-      await step.fetch("https://api.github.com/installation/repositories", { headers: { authorization: `token ${TOKEN}` } });
+      await step.fetch("https://api.github.com/installation/repositories", {
+        headers: { authorization: `token ${TOKEN}` },
+      });
     });
     const out = await new InngestTestEngine({ function: fn, events: trigger }).execute();
-    expect(out.error).toMatchObject({ name: "CredentialLeakError", message: expect.stringContaining("(fetch): $.opts (uninspectable-step-opts)") });
+    expect(out.error).toMatchObject({
+      name: "CredentialLeakError",
+      message: expect.stringContaining("(fetch): $.opts (uninspectable-step-opts)"),
+    });
     expect(dump(out)).not.toContain(TOKEN);
   });
 
   it("fails a function whose return value holds a credential", async () => {
-    const fn = client().createFunction({ id: "returns", triggers: [run] }, async () => ({ session: { cookie: "sid=abc" } }));
+    const fn = client().createFunction({ id: "returns", triggers: [run] }, async () => ({
+      session: { cookie: "sid=abc" },
+    }));
     const out = await new InngestTestEngine({ function: fn, events: trigger }).execute();
     expect(out.result).toBeUndefined();
-    expect(out.error).toMatchObject({ name: "CredentialLeakError", message: expect.stringContaining("$.session.cookie") });
+    expect(out.error).toMatchObject({
+      name: "CredentialLeakError",
+      message: expect.stringContaining("$.session.cookie"),
+    });
     expect(dump(out)).not.toContain("sid=abc");
   });
 });
@@ -141,12 +191,19 @@ describe("errors", () => {
   it("redacts a step's thrown error and keeps it retriable", async () => {
     const fn = client().createFunction({ id: "throws", triggers: [run] }, async ({ step }) => {
       await step.run("call-github", () => {
-        throw new RetryAfterError(`GitHub said 403 for ${TOKEN}`, "30s", { cause: new Error(`token ${TOKEN}`) });
+        throw new RetryAfterError(`GitHub said 403 for ${TOKEN}`, "30s", {
+          cause: new Error(`token ${TOKEN}`),
+        });
       });
     });
-    const out = await new InngestTestEngine({ function: fn, events: trigger }).executeStep("call-github");
+    const out = await new InngestTestEngine({ function: fn, events: trigger }).executeStep(
+      "call-github",
+    );
     expect(out.step.op).toBe("StepError");
-    expect(out.error).toMatchObject({ name: "RetryAfterError", message: "GitHub said 403 for [REDACTED]" });
+    expect(out.error).toMatchObject({
+      name: "RetryAfterError",
+      message: "GitHub said 403 for [REDACTED]",
+    });
     expect(dump(out)).not.toContain(TOKEN);
     expect(logLines.join("")).toContain("Inngest step error");
   });
@@ -156,12 +213,17 @@ describe("errors", () => {
       throw new NonRetriableError(`installation token ${TOKEN} was revoked`);
     });
     const out = await new InngestTestEngine({ function: fn, events: trigger }).execute();
-    expect(out.error).toMatchObject({ name: "NonRetriableError", message: "installation token [REDACTED] was revoked" });
+    expect(out.error).toMatchObject({
+      name: "NonRetriableError",
+      message: "installation token [REDACTED] was revoked",
+    });
     expect(dump(out)).not.toContain(TOKEN);
   });
 
   it("redactThrown fixes errors in place, keeping identity, class and retry-after", () => {
-    const err = new RetryAfterError(`rate limited ${TOKEN}`, "2m", { cause: { headers: { authorization: `token ${TOKEN}` } } });
+    const err = new RetryAfterError(`rate limited ${TOKEN}`, "2m", {
+      cause: { headers: { authorization: `token ${TOKEN}` } },
+    });
     const out = redactThrown(err);
     expect(out).toBe(err);
     expect(err).toBeInstanceOf(RetryAfterError);

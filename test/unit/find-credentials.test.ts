@@ -17,15 +17,28 @@ function signedJwt(payload: object): string {
   return `${body}.${createHmac("sha256", randomBytes(32)).update(body).digest("base64url")}`;
 }
 const pem = {
-  rsa: () => generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString(),
-  ec: () => generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "sec1", format: "pem" }).toString(),
-  pkcs8: () => generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+  rsa: () =>
+    generateKeyPairSync("rsa", { modulusLength: 1024 })
+      .privateKey.export({ type: "pkcs1", format: "pem" })
+      .toString(),
+  ec: () =>
+    generateKeyPairSync("ec", { namedCurve: "P-256" })
+      .privateKey.export({ type: "sec1", format: "pem" })
+      .toString(),
+  pkcs8: () =>
+    generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
   encrypted: () =>
     generateKeyPairSync("ed25519")
-      .privateKey.export({ type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase: "fake" })
+      .privateKey.export({
+        type: "pkcs8",
+        format: "pem",
+        cipher: "aes-256-cbc",
+        passphrase: "fake",
+      })
       .toString(),
   // node:crypto cannot write the OpenSSH container, so frame random bytes the same way.
-  openssh: () => `-----BEGIN OPENSSH PRIVATE KEY-----\n${randomBytes(96).toString("base64")}\n-----END OPENSSH PRIVATE KEY-----\n`,
+  openssh: () =>
+    `-----BEGIN OPENSSH PRIVATE KEY-----\n${randomBytes(96).toString("base64")}\n-----END OPENSSH PRIVATE KEY-----\n`,
 };
 
 /** [kind expected, the text as it would appear, the secret part that must vanish] */
@@ -62,7 +75,10 @@ function shapedCases(): [string, string, string][] {
   );
   for (const [name, make] of Object.entries(pem)) {
     const key = make();
-    cases.push(["pem-private-key", key, key.split("\n")[1] ?? key], ["pem-private-key", `loaded ${name} key: ${key}`, key]);
+    cases.push(
+      ["pem-private-key", key, key.split("\n")[1] ?? key],
+      ["pem-private-key", `loaded ${name} key: ${key}`, key],
+    );
   }
   return cases;
 }
@@ -79,8 +95,12 @@ describe("credential-shaped strings", () => {
 
   it("keeps the context around a redaction so logs stay readable", () => {
     const token = `ghs_${rand(36)}`;
-    expect(redactCredentials(`Authorization: Bearer ${signedJwt({ iss: "1" })}`)).toBe("Authorization: Bearer [REDACTED]");
-    expect(redactCredentials(`url https://x-access-token:${token}@github.com/o`)).toBe("url https://[REDACTED]@github.com/o");
+    expect(redactCredentials(`Authorization: Bearer ${signedJwt({ iss: "1" })}`)).toBe(
+      "Authorization: Bearer [REDACTED]",
+    );
+    expect(redactCredentials(`url https://x-access-token:${token}@github.com/o`)).toBe(
+      "url https://[REDACTED]@github.com/o",
+    );
   });
 
   it("never puts the matched value in a finding", () => {
@@ -94,28 +114,57 @@ describe("credential-shaped strings", () => {
 
 describe("credential-named keys", () => {
   const names = [
-    "token", "accessToken", "access_token", "refreshToken", "providerToken", "provider_token", "secret",
-    "clientSecret", "password", "passwd", "privateKey", "private_key", "apiKey", "api_key", "authorization",
-    "Authorization", "cookie", "set-cookie", "signingKey", "eventKey", "serviceRoleKey", "credentials",
-    "INNGEST_EVENT_KEY", "GITHUB_WEBHOOK_SECRET",
+    "token",
+    "accessToken",
+    "access_token",
+    "refreshToken",
+    "providerToken",
+    "provider_token",
+    "secret",
+    "clientSecret",
+    "password",
+    "passwd",
+    "privateKey",
+    "private_key",
+    "apiKey",
+    "api_key",
+    "authorization",
+    "Authorization",
+    "cookie",
+    "set-cookie",
+    "signingKey",
+    "eventKey",
+    "serviceRoleKey",
+    "credentials",
+    "INNGEST_EVENT_KEY",
+    "GITHUB_WEBHOOK_SECRET",
   ];
 
   it.each(names)("flags a non-empty string under %s wherever it sits", (name) => {
     const value = { installationId: 42, nested: [{ [name]: "opaque-but-secret" }] };
-    const path = /^[A-Za-z_$][\w$]*$/.test(name) ? `$.nested[0].${name}` : `$.nested[0][${JSON.stringify(name)}]`;
+    const path = /^[A-Za-z_$][\w$]*$/.test(name)
+      ? `$.nested[0].${name}`
+      : `$.nested[0][${JSON.stringify(name)}]`;
     expect(findCredentials(value)).toEqual([{ path, kind: "credential-named-key" }]);
     expect(redactValue(value).nested[0]?.[name]).toBe("[REDACTED]");
   });
 
   it("ignores empty and non-string values, and the redaction marker itself", () => {
-    expect(findCredentials({ token: "", password: 1234, secret: null, cookie: "[REDACTED]", apiKey: false })).toEqual([]);
+    expect(
+      findCredentials({
+        token: "",
+        password: 1234,
+        secret: null,
+        cookie: "[REDACTED]",
+        apiKey: false,
+      }),
+    ).toEqual([]);
   });
 
   it("flags every string of a credential-named list (set-cookie arrives as string[])", () => {
-    expect(findCredentials({ headers: { "set-cookie": ["a=1", "b=2"] } }).map((f) => f.path)).toEqual([
-      '$.headers["set-cookie"][0]',
-      '$.headers["set-cookie"][1]',
-    ]);
+    expect(
+      findCredentials({ headers: { "set-cookie": ["a=1", "b=2"] } }).map((f) => f.path),
+    ).toEqual(['$.headers["set-cookie"][0]', '$.headers["set-cookie"][1]']);
   });
 });
 
@@ -154,10 +203,15 @@ describe("walking values", () => {
   const token = () => `ghs_${rand(36)}`;
 
   it("looks inside arrays, objects, Maps, Sets, Dates and Error message/stack/cause", () => {
-    const err = new Error(`request failed: ${token()}`, { cause: { body: { refresh_token: "abc" } } });
+    const err = new Error(`request failed: ${token()}`, {
+      cause: { body: { refresh_token: "abc" } },
+    });
     const value = {
       list: [[token()]],
-      map: new Map<unknown, unknown>([["authorization", "x"], [7, token()]]),
+      map: new Map<unknown, unknown>([
+        ["authorization", "x"],
+        [7, token()],
+      ]),
       set: new Set([token()]),
       at: new Date(),
       err,
@@ -176,7 +230,9 @@ describe("walking values", () => {
   it("inspects what JSON serialization would store (toJSON), e.g. a URL with userinfo", () => {
     const url = new URL(`https://x-access-token:${token()}@github.com/o/r.git`);
     expect(Object.keys(url)).toEqual([]);
-    expect(findCredentials({ remote: url })).toEqual([{ path: "$.remote", kind: "url-credentials" }]);
+    expect(findCredentials({ remote: url })).toEqual([
+      { path: "$.remote", kind: "url-credentials" },
+    ]);
     expect(redactValue({ remote: url }).remote).toBe("https://[REDACTED]@github.com/o/r.git");
   });
 
@@ -190,7 +246,9 @@ describe("walking values", () => {
     const loop: Record<string, unknown> = { name: "loop" };
     loop.self = loop;
     loop.children = [loop, { password: "p" }];
-    expect(findCredentials(loop)).toEqual([{ path: "$.children[1].password", kind: "credential-named-key" }]);
+    expect(findCredentials(loop)).toEqual([
+      { path: "$.children[1].password", kind: "credential-named-key" },
+    ]);
   });
 
   it("fails closed on nesting too deep to inspect", () => {
@@ -216,7 +274,9 @@ describe("redactValue", () => {
 
   it("keeps an Error's class and fields while redacting message, stack and cause", () => {
     const secret = `ghs_${rand(36)}`;
-    const err = new RetryAfterError(`rate limited for ${secret}`, "30s", { cause: new Error(`inner ${secret}`) });
+    const err = new RetryAfterError(`rate limited for ${secret}`, "30s", {
+      cause: new Error(`inner ${secret}`),
+    });
     const out = redactValue(err);
     expect(out).toBeInstanceOf(RetryAfterError);
     expect(out.retryAfter).toBe("30");

@@ -14,7 +14,12 @@ const { arrange } = useFakeGitHub();
 /** The error and every `cause` below it, as far as the chain goes. */
 function causeChain(error: unknown): unknown[] {
   const chain: unknown[] = [];
-  for (let e = error; e !== undefined && e !== null && !chain.includes(e); e = (e as { cause?: unknown }).cause) chain.push(e);
+  for (
+    let e = error;
+    e !== undefined && e !== null && !chain.includes(e);
+    e = (e as { cause?: unknown }).cause
+  )
+    chain.push(e);
   return chain;
 }
 
@@ -31,7 +36,11 @@ interface Case {
   name: string;
   installation?: InstallationMode;
   graphql?: GraphqlMode;
-  expected: (error: unknown, state: FakeGitHubState, window: { before: number; after: number }) => void;
+  expected: (
+    error: unknown,
+    state: FakeGitHubState,
+    window: { before: number; after: number },
+  ) => void;
   requests: { mint: number; graphql: number };
 }
 
@@ -40,13 +49,15 @@ const cases: Case[] = [
     name: "deleted installation (mint 404)",
     installation: "gone",
     requests: { mint: 1, graphql: 0 },
-    expected: (e) => expect(e).toMatchObject({ constructor: InstallationUnavailableError, status: 404 }),
+    expected: (e) =>
+      expect(e).toMatchObject({ constructor: InstallationUnavailableError, status: 404 }),
   },
   {
     name: "suspended installation (mint 403)",
     installation: "suspended",
     requests: { mint: 1, graphql: 0 },
-    expected: (e) => expect(e).toMatchObject({ constructor: InstallationUnavailableError, status: 403 }),
+    expected: (e) =>
+      expect(e).toMatchObject({ constructor: InstallationUnavailableError, status: 403 }),
   },
   {
     name: "mint 5xx",
@@ -60,7 +71,9 @@ const cases: Case[] = [
     requests: { mint: 1, graphql: 1 },
     expected: (e, state) => {
       expect(e).toBeInstanceOf(GitHubRateLimitError);
-      expect((e as GitHubRateLimitError).resetAt).toEqual(new Date(state.rateLimitResetEpoch * 1000));
+      expect((e as GitHubRateLimitError).resetAt).toEqual(
+        new Date(state.rateLimitResetEpoch * 1000),
+      );
     },
   },
   {
@@ -80,7 +93,9 @@ const cases: Case[] = [
     requests: { mint: 1, graphql: 1 },
     expected: (e, state) => {
       expect(e).toBeInstanceOf(GitHubRateLimitError);
-      expect((e as GitHubRateLimitError).resetAt).toEqual(new Date(state.rateLimitResetEpoch * 1000));
+      expect((e as GitHubRateLimitError).resetAt).toEqual(
+        new Date(state.rateLimitResetEpoch * 1000),
+      );
     },
   },
   {
@@ -104,32 +119,35 @@ const cases: Case[] = [
 ];
 
 describe("collectAuditSignals failures", () => {
-  it.each(cases)("$name: typed error, and no token, JWT or key in it, its causes or the logs", async (c) => {
-    const { fake, github, lines, mints, secrets, installationId } = arrange();
-    if (c.installation) fake.state.installationModes.set(installationId, c.installation);
-    if (c.graphql) fake.state.graphqlModes.set("octocat", c.graphql);
+  it.each(cases)(
+    "$name: typed error, and no token, JWT or key in it, its causes or the logs",
+    async (c) => {
+      const { fake, github, lines, mints, secrets, installationId } = arrange();
+      if (c.installation) fake.state.installationModes.set(installationId, c.installation);
+      if (c.graphql) fake.state.graphqlModes.set("octocat", c.graphql);
 
-    const before = Date.now();
-    const error = await github.collectAuditSignals({ installationId, login: "octocat" }).then(
-      () => expect.unreachable("the audit should have failed"),
-      (thrown: unknown) => thrown,
-    );
-    const after = Date.now();
+      const before = Date.now();
+      const error = await github.collectAuditSignals({ installationId, login: "octocat" }).then(
+        () => expect.unreachable("the audit should have failed"),
+        (thrown: unknown) => thrown,
+      );
+      const after = Date.now();
 
-    c.expected(error, fake.state, { before, after });
-    expect((error as Error).message).toMatch(/^\[(github|audit)\] /);
-    // Only derived facts are attached, never the Octokit error (it holds the request).
-    expect(causeChain(error)).toHaveLength(1);
-    expect(fake.state.requests).toMatchObject(c.requests);
-    expect(mints).toHaveLength(c.installation ? 0 : 1);
+      c.expected(error, fake.state, { before, after });
+      expect((error as Error).message).toMatch(/^\[(github|audit)\] /);
+      // Only derived facts are attached, never the Octokit error (it holds the request).
+      expect(causeChain(error)).toHaveLength(1);
+      expect(fake.state.requests).toMatchObject(c.requests);
+      expect(mints).toHaveLength(c.installation ? 0 : 1);
 
-    const found = secrets();
-    // The scan below means something only if there was something to find.
-    expect(found.length).toBeGreaterThan(c.installation ? 1 : 2);
-    const texts = [...renderings(error), ...lines];
-    expect(found.filter((secret) => texts.some((text) => text.includes(secret)))).toEqual([]);
-    if (!(error instanceof GitHubUserNotFoundError)) {
-      expect(lines.some((line) => line.includes("[github] audit request failed"))).toBe(true);
-    }
-  });
+      const found = secrets();
+      // The scan below means something only if there was something to find.
+      expect(found.length).toBeGreaterThan(c.installation ? 1 : 2);
+      const texts = [...renderings(error), ...lines];
+      expect(found.filter((secret) => texts.some((text) => text.includes(secret)))).toEqual([]);
+      if (!(error instanceof GitHubUserNotFoundError)) {
+        expect(lines.some((line) => line.includes("[github] audit request failed"))).toBe(true);
+      }
+    },
+  );
 });

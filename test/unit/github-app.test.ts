@@ -11,7 +11,11 @@ describe("createGitHubApp().collectAuditSignals", () => {
   it("mints one token, then sends one GraphQL request, with GitHub's exact auth headers", async () => {
     const { fake, github, mints, lines, secrets, installationId } = arrange();
 
-    const signals = await github.collectAuditSignals({ installationId, login: "octocat", now: NOW });
+    const signals = await github.collectAuditSignals({
+      installationId,
+      login: "octocat",
+      now: NOW,
+    });
 
     expect(signals).toEqual({
       accountAgeDays: 2270,
@@ -50,7 +54,9 @@ describe("createGitHubApp().collectAuditSignals", () => {
     expect(fake.state.requests).toMatchObject({ mint: 1, graphql: 2 });
     expect(mints).toEqual([installationId]);
     const token = fake.state.issuedTokens[0]?.token;
-    expect(fake.state.authorizations.filter((a) => a.kind === "graphql").map((a) => a.header)).toEqual([`token ${token}`, `token ${token}`]);
+    expect(
+      fake.state.authorizations.filter((a) => a.kind === "graphql").map((a) => a.header),
+    ).toEqual([`token ${token}`, `token ${token}`]);
   });
 
   it("shares one mint between concurrent first audits, and mints separately per installation", async () => {
@@ -58,7 +64,9 @@ describe("createGitHubApp().collectAuditSignals", () => {
     const other = installationId + 500;
 
     await Promise.all([
-      ...Array.from({ length: 5 }, () => github.collectAuditSignals({ installationId, login: "octocat", now: NOW })),
+      ...Array.from({ length: 5 }, () =>
+        github.collectAuditSignals({ installationId, login: "octocat", now: NOW }),
+      ),
       github.collectAuditSignals({ installationId: other, login: "octocat", now: NOW }),
     ]);
 
@@ -72,7 +80,9 @@ describe("createGitHubApp().collectAuditSignals", () => {
       // The fake answers only on this host, and msw fails any request to another URL.
       const { fake, github, installationId } = arrange(baseUrl);
 
-      await expect(github.collectAuditSignals({ installationId, login: "octocat", now: NOW })).resolves.toMatchObject({ followers: 42 });
+      await expect(
+        github.collectAuditSignals({ installationId, login: "octocat", now: NOW }),
+      ).resolves.toMatchObject({ followers: 42 });
       expect(fake.state.requests).toMatchObject({ mint: 1, graphql: 1 });
     },
   );
@@ -80,7 +90,9 @@ describe("createGitHubApp().collectAuditSignals", () => {
   it("refuses a login GitHub would never issue before spending a mint or a request", async () => {
     const { fake, github, installationId } = arrange();
 
-    await expect(github.collectAuditSignals({ installationId, login: "octo cat", now: NOW })).rejects.toBeInstanceOf(InvalidGitHubLoginError);
+    await expect(
+      github.collectAuditSignals({ installationId, login: "octo cat", now: NOW }),
+    ).rejects.toBeInstanceOf(InvalidGitHubLoginError);
     expect(fake.state.authorizations).toEqual([]);
   });
 });
@@ -93,12 +105,18 @@ describe("githubAppFromEnv", () => {
   });
 
   it("builds an audit source when both are set", () => {
-    const source = githubAppFromEnv({ ...base, GITHUB_APP_ID: APP_ID, GITHUB_APP_PRIVATE_KEY: PRIVATE_KEY });
+    const source = githubAppFromEnv({
+      ...base,
+      GITHUB_APP_ID: APP_ID,
+      GITHUB_APP_PRIVATE_KEY: PRIVATE_KEY,
+    });
     expect(typeof source?.collectAuditSignals).toBe("function");
   });
 
   it("refuses half a configuration, and a malformed key without echoing it", () => {
-    expect(() => githubAppFromEnv({ ...base, GITHUB_APP_ID: APP_ID })).toThrow(/^\[github\] GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY/);
+    expect(() => githubAppFromEnv({ ...base, GITHUB_APP_ID: APP_ID })).toThrow(
+      /^\[github\] GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY/,
+    );
     const broken = PRIVATE_KEY.slice(0, 200);
     let message = "";
     try {

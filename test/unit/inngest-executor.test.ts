@@ -11,8 +11,16 @@ const INNGEST_URL = "http://inngest.test";
 
 // Collecting sink: quiet test output, and lets a test assert what the SDK logged.
 const logs: { level: string; args: unknown[] }[] = [];
-const sink = (level: string) => (...args: unknown[]) => void logs.push({ level, args });
-const logger = { info: sink("info"), warn: sink("warn"), error: sink("error"), debug: sink("debug") };
+const sink =
+  (level: string) =>
+  (...args: unknown[]) =>
+    void logs.push({ level, args });
+const logger = {
+  info: sink("info"),
+  warn: sink("warn"),
+  error: sink("error"),
+  debug: sink("debug"),
+};
 
 const inngest = new Inngest({
   id: APP_ID,
@@ -33,7 +41,10 @@ const multiStep = inngest.createFunction(
   { id: "multi-step", triggers: [{ event: "test/multi.requested" }] },
   async ({ event, step }) => {
     ran("handler");
-    const user = await step.run("load-user", () => (ran("load-user"), { id: event.data["userId"] }));
+    const user = await step.run(
+      "load-user",
+      () => (ran("load-user"), { id: event.data["userId"] }),
+    );
     const [a, b] = await Promise.all([
       step.run("score-a", () => (ran("score-a"), 2)),
       step.run("score-b", () => (ran("score-b"), 3)),
@@ -87,7 +98,10 @@ const rateLimited = inngest.createFunction(
 const announces = inngest.createFunction(
   { id: "announces", triggers: [{ event: "test/order.placed" }] },
   async ({ event, step }) => {
-    await step.sendEvent("notify-customer", { name: "test/customer.notify", data: { orderId: event.data["orderId"] } });
+    await step.sendEvent("notify-customer", {
+      name: "test/customer.notify",
+      data: { orderId: event.data["orderId"] },
+    });
     return "announced";
   },
 );
@@ -99,7 +113,11 @@ const notifies = inngest.createFunction(
 
 const chargesOnce = inngest.createFunction(
   // One charge per order even if several events name it.
-  { id: "charges-once", triggers: [{ event: "test/charge.requested" }], idempotency: "event.data.orderId" },
+  {
+    id: "charges-once",
+    triggers: [{ event: "test/charge.requested" }],
+    idempotency: "event.data.orderId",
+  },
   async ({ event }) => ({ charged: event.data["orderId"] }),
 );
 
@@ -115,7 +133,17 @@ const awaitsApproval = inngest.createFunction(
   },
 );
 
-const functions = [multiStep, flaky, alwaysFails, closesAccount, rateLimited, announces, notifies, chargesOnce, awaitsApproval];
+const functions = [
+  multiStep,
+  flaky,
+  alwaysFails,
+  closesAccount,
+  rateLimited,
+  announces,
+  notifies,
+  chargesOnce,
+  awaitsApproval,
+];
 const app = new Hono();
 const inngestHandler = serve({ client: inngest, functions });
 app.on(["GET", "PUT", "POST"], "/api/inngest", (c) => inngestHandler(c));
@@ -148,14 +176,19 @@ beforeEach(() => {
 describe("inngest executor", () => {
   it("memoizes steps across requests: every step body runs once while the handler is re-entered", async () => {
     const exec = newExecutor();
-    const run = only(await exec.send({ name: "test/multi.requested", data: { userId: "u-1" } }), "multi-step");
+    const run = only(
+      await exec.send({ name: "test/multi.requested", data: { userId: "u-1" } }),
+      "multi-step",
+    );
 
     expect(run.status).toBe("completed");
     expect(run.result).toEqual({ user: { id: "u-1" }, score: 6 });
     expect(bodyRuns).toMatchObject({ "load-user": 1, "score-a": 1, "score-b": 1 });
     // One HTTP request per handler entry; the handler saw them all.
     expect(bodyRuns["handler"]).toBe(run.attempts.length);
-    expect(run.attempts.map((a) => [a.stepId === "step" ? "discover" : "run", a.status, a.ops])).toEqual([
+    expect(
+      run.attempts.map((a) => [a.stepId === "step" ? "discover" : "run", a.status, a.ops]),
+    ).toEqual([
       ["discover", 206, ["StepRun"]],
       ["discover", 206, ["StepPlanned", "StepPlanned"]],
       ["run", 206, ["StepRun"]],
@@ -179,7 +212,12 @@ describe("inngest executor", () => {
     expect(run.result).toEqual({ reply: { status: "ok", attempt: 1 } });
     expect(bodyRuns["call-api"]).toBe(2);
     expect(run.attempts).toMatchObject([
-      { attempt: 0, status: 206, ops: ["StepError"], error: { message: "transient failure on attempt 0" } },
+      {
+        attempt: 0,
+        status: 206,
+        ops: ["StepError"],
+        error: { message: "transient failure on attempt 0" },
+      },
       { attempt: 1, status: 206, ops: ["StepRun"] },
       { attempt: 0, status: 200 },
     ]);
@@ -196,7 +234,9 @@ describe("inngest executor", () => {
       { attempt: 1, status: 206, ops: ["StepFailed"] },
       { attempt: 0, status: 400 },
     ]);
-    expect(run.steps).toMatchObject([{ id: "doomed-call", op: "StepFailed", error: { message: "still down (call 2)" } }]);
+    expect(run.steps).toMatchObject([
+      { id: "doomed-call", op: "StepFailed", error: { message: "still down (call 2)" } },
+    ]);
     expect(run).toMatchObject({ status: "failed", error: { message: "still down (call 2)" } });
   });
 
@@ -207,7 +247,10 @@ describe("inngest executor", () => {
     const run = only(runs, "closes-account");
     expect(run.status).toBe("failed");
     expect(run.attempts).toEqual([expect.objectContaining({ attempt: 0, status: 400 })]);
-    expect(run.error).toMatchObject({ name: "NonRetriableError", message: "account already closed" });
+    expect(run.error).toMatchObject({
+      name: "NonRetriableError",
+      message: "account already closed",
+    });
     expect(bodyRuns["closes-account"]).toBe(1);
 
     const failure = only(runs, "closes-account-failure");
@@ -215,7 +258,10 @@ describe("inngest executor", () => {
       name: "inngest/function.failed",
       data: { function_id: `${APP_ID}-closes-account`, run_id: run.runId },
     });
-    expect(failure).toMatchObject({ status: "completed", result: { notified: "account already closed" } });
+    expect(failure).toMatchObject({
+      status: "completed",
+      result: { notified: "account already closed" },
+    });
   });
 
   it("records Retry-After of a RetryAfterError without waiting for it", async () => {
@@ -235,7 +281,11 @@ describe("inngest executor", () => {
 
     const announced = only(runs, "announces");
     const [sent] = announced.steps;
-    expect(sent).toMatchObject({ id: "notify-customer", op: "StepRun", data: { ids: [expect.any(String)] } });
+    expect(sent).toMatchObject({
+      id: "notify-customer",
+      op: "StepRun",
+      data: { ids: [expect.any(String)] },
+    });
     const sentId = (sent!.data as { ids: string[] }).ids[0];
     const stored = exec.stored.events.find((e) => e.internalId === sentId);
     expect(stored?.event).toEqual({
@@ -254,11 +304,15 @@ describe("inngest executor", () => {
   it("is rejected by the handler when signing with another key, so signatures are really checked", async () => {
     const exec = newExecutor(`signkey-test-${"b2".repeat(32)}`);
 
-    await expect(exec.send({ name: "test/multi.requested", data: { userId: "u-1" } })).rejects.toMatchObject({
+    await expect(
+      exec.send({ name: "test/multi.requested", data: { userId: "u-1" } }),
+    ).rejects.toMatchObject({
       status: 401,
     });
     expect(bodyRuns).toEqual({});
-    expect(logs.some((l) => l.level === "error" && l.args.includes("Signature validation failed"))).toBe(true);
+    expect(
+      logs.some((l) => l.level === "error" && l.args.includes("Signature validation failed")),
+    ).toBe(true);
   });
 
   it("stores a duplicate event id but starts no run for it", async () => {
@@ -272,7 +326,11 @@ describe("inngest executor", () => {
     const placed = exec.stored.events.filter((e) => e.event.id === "order-42-placed");
     expect(placed).toHaveLength(2);
     expect(exec.stored.skipped).toEqual([
-      { reason: "duplicate-event-id", eventId: "order-42-placed", internalId: placed[1]!.internalId },
+      {
+        reason: "duplicate-event-id",
+        eventId: "order-42-placed",
+        internalId: placed[1]!.internalId,
+      },
     ]);
   });
 
@@ -285,18 +343,26 @@ describe("inngest executor", () => {
     ]);
 
     expect(runs.map((r) => r.result)).toEqual([{ charged: "o-1" }, { charged: "o-2" }]);
-    expect(exec.stored.skipped).toMatchObject([{ reason: "idempotency", functionId: `${APP_ID}-charges-once`, key: '"o-1"' }]);
+    expect(exec.stored.skipped).toMatchObject([
+      { reason: "idempotency", functionId: `${APP_ID}-charges-once`, key: '"o-1"' },
+    ]);
   });
 
   it("resumes waitForEvent on a matching event only, and with null on timeout", async () => {
     const exec = newExecutor();
-    const [waiting] = await exec.send({ name: "test/approval.requested", data: { requestId: "r-1" } });
+    const [waiting] = await exec.send({
+      name: "test/approval.requested",
+      data: { requestId: "r-1" },
+    });
     await exec.send({ name: "test/approval.requested", data: { requestId: "r-2" } });
     expect(waiting?.status).toBe("waiting");
 
     await exec.send({ name: "test/approval.given", data: { requestId: "r-other", by: "mallory" } });
     expect(waiting?.status).toBe("waiting");
-    const resumed = await exec.send({ name: "test/approval.given", data: { requestId: "r-1", by: "alice" } });
+    const resumed = await exec.send({
+      name: "test/approval.given",
+      data: { requestId: "r-1", by: "alice" },
+    });
     expect(resumed).toEqual([waiting]);
     expect(waiting).toMatchObject({ status: "completed", result: { approvedBy: "alice" } });
 

@@ -9,7 +9,9 @@ const TOKEN = `ghs_${randomBytes(27).toString("base64url").replace(/[-_]/g, "x")
 const b64url = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
 const JWT_BODY = `${b64url({ alg: "HS256", typ: "JWT" })}.${b64url({ role: "service_role", iss: "supabase" })}`;
 const JWT = `${JWT_BODY}.${createHmac("sha256", randomBytes(32)).update(JWT_BODY).digest("base64url")}`;
-const PEM = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "sec1", format: "pem" }).toString();
+const PEM = generateKeyPairSync("ec", { namedCurve: "P-256" })
+  .privateKey.export({ type: "sec1", format: "pem" })
+  .toString();
 const PEM_BODY = PEM.split("\n")[1] ?? PEM;
 const COOKIE = `sid=${randomBytes(16).toString("hex")}`;
 const PASSWORD = `pw-${randomBytes(8).toString("hex")}`;
@@ -26,7 +28,11 @@ describe("createLogger", () => {
     const { logger, records, leaked } = capture();
     logger.info(
       {
-        req: { method: "POST", url: "/api/inngest", headers: { authorization: `Bearer ${JWT}`, cookie: COOKIE, "x-request-id": "req-1" } },
+        req: {
+          method: "POST",
+          url: "/api/inngest",
+          headers: { authorization: `Bearer ${JWT}`, cookie: COOKIE, "x-request-id": "req-1" },
+        },
         res: { statusCode: 401, headers: { "set-cookie": [COOKIE] } },
         user: { githubLogin: "octocat", password: PASSWORD },
       },
@@ -35,7 +41,11 @@ describe("createLogger", () => {
     expect(leaked()).toEqual([]);
     expect(records()[0]).toMatchObject({
       msg: "[http] request",
-      req: { method: "POST", url: "/api/inngest", headers: { authorization: "[REDACTED]", cookie: "[REDACTED]", "x-request-id": "req-1" } },
+      req: {
+        method: "POST",
+        url: "/api/inngest",
+        headers: { authorization: "[REDACTED]", cookie: "[REDACTED]", "x-request-id": "req-1" },
+      },
       res: { statusCode: 401, headers: { "set-cookie": "[REDACTED]" } },
       user: { githubLogin: "octocat", password: "[REDACTED]" },
     });
@@ -43,34 +53,61 @@ describe("createLogger", () => {
 
   it("redacts credential-named keys at any depth, beyond pino's one-level wildcards", () => {
     const { logger, records, leaked } = capture();
-    logger.info({ run: { steps: [{ output: { app: { webhookSecret: "opaque", installationId: 9 } } }] } }, "deep");
+    logger.info(
+      { run: { steps: [{ output: { app: { webhookSecret: "opaque", installationId: 9 } } }] } },
+      "deep",
+    );
     expect(leaked()).toEqual([]);
-    expect(records()[0]).toMatchObject({ run: { steps: [{ output: { app: { webhookSecret: "[REDACTED]", installationId: 9 } } }] } });
+    expect(records()[0]).toMatchObject({
+      run: { steps: [{ output: { app: { webhookSecret: "[REDACTED]", installationId: 9 } } }] },
+    });
   });
 
   it("redacts credential-shaped text in messages, interpolation args and free-text fields", () => {
     const { logger, records, leaked } = capture();
-    logger.warn({ installationId: 42, note: `minted ${TOKEN}`, key: PEM }, "got %s and %o for %s", TOKEN, { jwt: JWT, user: { login: "octocat", auth: { password: PASSWORD } } }, "octocat");
+    logger.warn(
+      { installationId: 42, note: `minted ${TOKEN}`, key: PEM },
+      "got %s and %o for %s",
+      TOKEN,
+      { jwt: JWT, user: { login: "octocat", auth: { password: PASSWORD } } },
+      "octocat",
+    );
     logger.info(`plain message with ${JWT}`);
     expect(leaked()).toEqual([]);
     const [first, second] = records();
-    expect(first).toMatchObject({ installationId: 42, note: "minted [REDACTED]", key: "[REDACTED]\n" });
-    expect(first?.msg).toBe('got [REDACTED] and {"jwt":"[REDACTED]","user":{"login":"octocat","auth":{"password":"[REDACTED]"}}} for octocat');
+    expect(first).toMatchObject({
+      installationId: 42,
+      note: "minted [REDACTED]",
+      key: "[REDACTED]\n",
+    });
+    expect(first?.msg).toBe(
+      'got [REDACTED] and {"jwt":"[REDACTED]","user":{"login":"octocat","auth":{"password":"[REDACTED]"}}} for octocat',
+    );
     expect(second?.msg).toBe("plain message with [REDACTED]");
   });
 
   it("redacts errors (message, stack, cause, own fields) and keeps their type", () => {
     const { logger, records, leaked } = capture();
-    const err = Object.assign(new TypeError(`fetch failed for ${TOKEN}`, { cause: new Error(`inner ${JWT}`) }), {
-      status: 401,
-      request: { headers: { authorization: `token ${TOKEN}` } },
-    });
+    const err = Object.assign(
+      new TypeError(`fetch failed for ${TOKEN}`, { cause: new Error(`inner ${JWT}`) }),
+      {
+        status: 401,
+        request: { headers: { authorization: `token ${TOKEN}` } },
+      },
+    );
     logger.error({ err }, "[github] call failed");
     logger.error(new Error(`direct ${TOKEN}`));
     expect(leaked()).toEqual([]);
     const [withKey, direct] = records();
-    expect(withKey?.err).toMatchObject({ type: "TypeError", message: expect.stringContaining("fetch failed for [REDACTED]"), status: 401 });
-    expect(direct).toMatchObject({ msg: "direct [REDACTED]", err: { message: "direct [REDACTED]" } });
+    expect(withKey?.err).toMatchObject({
+      type: "TypeError",
+      message: expect.stringContaining("fetch failed for [REDACTED]"),
+      status: 401,
+    });
+    expect(direct).toMatchObject({
+      msg: "direct [REDACTED]",
+      err: { message: "direct [REDACTED]" },
+    });
     // The original error is not altered by logging it.
     expect(err.message).toContain(TOKEN);
   });
@@ -83,18 +120,31 @@ describe("createLogger", () => {
     expect(leaked()).toEqual([]);
     expect(records()).toMatchObject([
       { deliveryId: "d-1", token: "[REDACTED]", msg: "delivery" },
-      { runID: "r-1", note: "Bearer [REDACTED]", step: "mint", session: { user: { cookie: "[REDACTED]" } }, attempt: 0, msg: "step" },
+      {
+        runID: "r-1",
+        note: "Bearer [REDACTED]",
+        step: "mint",
+        session: { user: { cookie: "[REDACTED]" } },
+        attempt: 0,
+        msg: "step",
+      },
     ]);
   });
 
   it("catches what a serializer produces after the formatters ran, e.g. reading a fetch Request", () => {
     const { logger, records, leaked } = capture();
     // A Request hides its headers from enumeration, so only the finished line shows the token.
-    const serializers = { request: (r: Request) => ({ url: r.url, auth: r.headers.get("authorization") }) };
-    const request = new Request("https://api.github.com/app/installations", { headers: { authorization: `token ${TOKEN}` } });
+    const serializers = {
+      request: (r: Request) => ({ url: r.url, auth: r.headers.get("authorization") }),
+    };
+    const request = new Request("https://api.github.com/app/installations", {
+      headers: { authorization: `token ${TOKEN}` },
+    });
     logger.child({}, { serializers }).info({ request }, "outgoing");
     expect(leaked()).toEqual([]);
-    expect(records()[0]).toMatchObject({ request: { url: "https://api.github.com/app/installations", auth: "token [REDACTED]" } });
+    expect(records()[0]).toMatchObject({
+      request: { url: "https://api.github.com/app/installations", auth: "token [REDACTED]" },
+    });
   });
 
   it("honours the level option", () => {
@@ -110,6 +160,10 @@ describe("createLogger", () => {
     inngest.logger.info({ installationId: 7, token: TOKEN }, "from the SDK");
     expect(inngest.logger).toBe(logger);
     expect(leaked()).toEqual([]);
-    expect(records()[0]).toMatchObject({ installationId: 7, token: "[REDACTED]", msg: "from the SDK" });
+    expect(records()[0]).toMatchObject({
+      installationId: 7,
+      token: "[REDACTED]",
+      msg: "from the SDK",
+    });
   });
 });

@@ -24,8 +24,17 @@ const JWKS_URL = new URL("https://project-ref.supabase.co/auth/v1/.well-known/jw
 
 function claims(overrides: JWTPayload = {}): JWTPayload {
   return {
-    iss: ISSUER, aud: "authenticated", role: "authenticated", sub: USER_ID, iat: nowSec - 10, exp: nowSec + 3600,
-    session_id: randomUUID(), email: "octo@example.test", phone: "", aal: "aal1", is_anonymous: false,
+    iss: ISSUER,
+    aud: "authenticated",
+    role: "authenticated",
+    sub: USER_ID,
+    iat: nowSec - 10,
+    exp: nowSec + 3600,
+    session_id: randomUUID(),
+    email: "octo@example.test",
+    phone: "",
+    aal: "aal1",
+    is_anonymous: false,
     app_metadata: { provider: "github", providers: ["github"] },
     // A user can write anything here; the verifier must not pass it on.
     user_metadata: { user_name: "someone-else", provider_id: "1" },
@@ -34,7 +43,9 @@ function claims(overrides: JWTPayload = {}): JWTPayload {
 }
 
 const sign = (payload: JWTPayload, secret = SECRET) =>
-  new SignJWT(payload).setProtectedHeader({ alg: "HS256", typ: "JWT" }).sign(new TextEncoder().encode(secret));
+  new SignJWT(payload)
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .sign(new TextEncoder().encode(secret));
 
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
 
@@ -43,12 +54,19 @@ const hsVerifier = (extra: { allowAnonymous?: boolean } = {}) =>
 
 /** Asserts the code, and that neither the token nor its payload leaks through the error. */
 async function expectRefused(verify: Promise<unknown>, token: string, code: string) {
-  const err = await verify.then(() => undefined, (e: unknown) => e);
+  const err = await verify.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(SessionError);
   const sessionError = err as SessionError;
   expect(sessionError.code).toBe(code);
   const secretParts = [token, token.split(".")[1]].filter((part): part is string => Boolean(part));
-  for (const text of [sessionError.message, String(sessionError.stack), JSON.stringify(sessionError)]) {
+  for (const text of [
+    sessionError.message,
+    String(sessionError.stack),
+    JSON.stringify(sessionError),
+  ]) {
     for (const part of secretParts) expect(text).not.toContain(part);
   }
   expect(sessionError.cause).toBeUndefined();
@@ -62,8 +80,18 @@ describe("createSessionVerifier with the shared secret (HS256)", () => {
   });
 
   it("accepts the token minted by the dev-token command", async () => {
-    const token = await mintDevToken({ secret: SECRET, issuer: ISSUER, userId: USER_ID, githubLogin: "octo-ada", githubId: "5001001", now });
-    await expect(hsVerifier().verify(token)).resolves.toMatchObject({ userId: USER_ID, isAnonymous: false });
+    const token = await mintDevToken({
+      secret: SECRET,
+      issuer: ISSUER,
+      userId: USER_ID,
+      githubLogin: "octo-ada",
+      githubId: "5001001",
+      now,
+    });
+    await expect(hsVerifier().verify(token)).resolves.toMatchObject({
+      userId: USER_ID,
+      isAnonymous: false,
+    });
   });
 
   const refusals: Array<[string, string, () => Promise<string>]> = [
@@ -72,14 +100,30 @@ describe("createSessionVerifier with the shared secret (HS256)", () => {
     ["an expired token", "expired", () => sign(claims({ exp: nowSec - 120, iat: nowSec - 3720 }))],
     ["a token not valid yet", "not_yet_valid", () => sign(claims({ nbf: nowSec + 600 }))],
     ["a token without exp", "malformed", () => sign(claims({ exp: undefined }))],
-    ["a token signed with another secret", "invalid_signature", () => sign(claims(), randomBytes(32).toString("base64url"))],
+    [
+      "a token signed with another secret",
+      "invalid_signature",
+      () => sign(claims(), randomBytes(32).toString("base64url")),
+    ],
     ["a token for another audience", "wrong_audience", () => sign(claims({ aud: "anon" }))],
-    ["a token from another issuer", "wrong_issuer", () => sign(claims({ iss: "https://other.supabase.co/auth/v1" }))],
+    [
+      "a token from another issuer",
+      "wrong_issuer",
+      () => sign(claims({ iss: "https://other.supabase.co/auth/v1" })),
+    ],
     ["the anon role", "not_a_user", () => sign(claims({ role: "anon" }))],
-    ["the service_role role (a machine credential)", "not_a_user", () => sign(claims({ role: "service_role" }))],
+    [
+      "the service_role role (a machine credential)",
+      "not_a_user",
+      () => sign(claims({ role: "service_role" })),
+    ],
     ["a sub that is not a uuid", "malformed", () => sign(claims({ sub: "5001001" }))],
     ["an anonymous sign-in", "anonymous", () => sign(claims({ is_anonymous: true }))],
-    ["alg none", "wrong_algorithm", async () => `${b64({ alg: "none", typ: "JWT" })}.${b64(claims())}.`],
+    [
+      "alg none",
+      "wrong_algorithm",
+      async () => `${b64({ alg: "none", typ: "JWT" })}.${b64(claims())}.`,
+    ],
   ];
 
   it.each(refusals)("refuses %s (%s)", async (_what, code, makeToken) => {
@@ -88,13 +132,17 @@ describe("createSessionVerifier with the shared secret (HS256)", () => {
   });
 
   it("accepts an anonymous sign-in only when allowed", async () => {
-    const session = await hsVerifier({ allowAnonymous: true }).verify(await sign(claims({ is_anonymous: true })));
+    const session = await hsVerifier({ allowAnonymous: true }).verify(
+      await sign(claims({ is_anonymous: true })),
+    );
     expect(session.isAnonymous).toBe(true);
   });
 
   it("refuses to be built with a short secret or with two key sources", () => {
     expect(() => createSessionVerifier({ jwtSecret: "short" })).toThrow(/at least 32/);
-    expect(() => createSessionVerifier({ jwtSecret: SECRET, jwksUrl: JWKS_URL })).toThrow(/exactly one/);
+    expect(() => createSessionVerifier({ jwtSecret: SECRET, jwksUrl: JWKS_URL })).toThrow(
+      /exactly one/,
+    );
     expect(() => createSessionVerifier({})).toThrow(/exactly one/);
   });
 });
@@ -122,20 +170,30 @@ describe("createSessionVerifier with a remote JWKS", () => {
     server.use(http.get(JWKS_URL.href, () => (jwksRequests++, HttpResponse.json(keys.jwks))));
 
   const signAsymmetric = (alg: "RS256" | "ES256", payload: JWTPayload) =>
-    new SignJWT(payload).setProtectedHeader({ alg, kid: alg === "RS256" ? "rsa-1" : "ec-1", typ: "JWT" }).sign(alg === "RS256" ? keys.rsa! : keys.ec!);
+    new SignJWT(payload)
+      .setProtectedHeader({ alg, kid: alg === "RS256" ? "rsa-1" : "ec-1", typ: "JWT" })
+      .sign(alg === "RS256" ? keys.rsa! : keys.ec!);
 
   it("accepts RS256 and ES256 tokens and fetches the key set once", async () => {
     serveJwks();
     jwksRequests = 0;
     const verifier = createSessionVerifier({ jwksUrl: JWKS_URL, issuer: ISSUER, now });
-    await expect(verifier.verify(await signAsymmetric("RS256", claims()))).resolves.toMatchObject({ userId: USER_ID });
+    await expect(verifier.verify(await signAsymmetric("RS256", claims()))).resolves.toMatchObject({
+      userId: USER_ID,
+    });
     expect(jwksRequests).toBe(1);
-    await expect(verifier.verify(await signAsymmetric("RS256", claims()))).resolves.toMatchObject({ userId: USER_ID });
-    await expect(verifier.verify(await signAsymmetric("ES256", claims()))).resolves.toMatchObject({ userId: USER_ID });
+    await expect(verifier.verify(await signAsymmetric("RS256", claims()))).resolves.toMatchObject({
+      userId: USER_ID,
+    });
+    await expect(verifier.verify(await signAsymmetric("ES256", claims()))).resolves.toMatchObject({
+      userId: USER_ID,
+    });
     expect(jwksRequests).toBe(1);
     // An unknown kid (a forged token, or a key rotated in seconds ago) refetches only after the 30 s cooldown.
     const stranger = await generateKeyPair("ES256");
-    const forged = await new SignJWT(claims()).setProtectedHeader({ alg: "ES256", kid: "unknown" }).sign(stranger.privateKey);
+    const forged = await new SignJWT(claims())
+      .setProtectedHeader({ alg: "ES256", kid: "unknown" })
+      .sign(stranger.privateKey);
     await expectRefused(verifier.verify(forged), forged, "invalid_signature");
     expect(jwksRequests).toBe(1);
   });
@@ -173,21 +231,38 @@ describe("sessionVerifierFromEnv and the local development secret", () => {
   });
 
   it("verifies dev tokens with the local secret outside production", async () => {
-    const verifier = await sessionVerifierFromEnv(readEnv({ NODE_ENV: "development" }), { dataDir: dir });
-    const token = await mintDevToken({ secret: await localDevSecret(dir), userId: USER_ID, githubLogin: "octo-ada", githubId: "5001001" });
+    const verifier = await sessionVerifierFromEnv(readEnv({ NODE_ENV: "development" }), {
+      dataDir: dir,
+    });
+    const token = await mintDevToken({
+      secret: await localDevSecret(dir),
+      userId: USER_ID,
+      githubLogin: "octo-ada",
+      githubId: "5001001",
+    });
     await expect(verifier.verify(token)).resolves.toMatchObject({ userId: USER_ID });
   });
 
   it("uses SUPABASE_JWT_SECRET and checks the project issuer", async () => {
-    const verifier = await sessionVerifierFromEnv(readEnv({ SUPABASE_JWT_SECRET: SECRET, SUPABASE_URL: "https://project-ref.supabase.co", SUPABASE_SERVICE_ROLE_KEY: "x" }));
+    const verifier = await sessionVerifierFromEnv(
+      readEnv({
+        SUPABASE_JWT_SECRET: SECRET,
+        SUPABASE_URL: "https://project-ref.supabase.co",
+        SUPABASE_SERVICE_ROLE_KEY: "x",
+      }),
+    );
     const exp = Math.floor(Date.now() / 1000) + 60;
-    await expect(verifier.verify(await sign(claims({ exp })))).resolves.toMatchObject({ userId: USER_ID });
+    await expect(verifier.verify(await sign(claims({ exp })))).resolves.toMatchObject({
+      userId: USER_ID,
+    });
     const foreign = await sign(claims({ exp, iss: "https://other-ref.supabase.co/auth/v1" }));
     await expectRefused(verifier.verify(foreign), foreign, "wrong_issuer");
   });
 
   it("refuses to start in production with neither variable", async () => {
     const env = readEnv({ NODE_ENV: "production", INNGEST_SIGNING_KEY: "signkey-test-00" });
-    await expect(sessionVerifierFromEnv(env, { dataDir: dir })).rejects.toThrow(/SUPABASE_JWT_SECRET.*SUPABASE_URL/s);
+    await expect(sessionVerifierFromEnv(env, { dataDir: dir })).rejects.toThrow(
+      /SUPABASE_JWT_SECRET.*SUPABASE_URL/s,
+    );
   });
 });

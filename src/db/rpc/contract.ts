@@ -11,7 +11,10 @@ const systemActor = z.string().regex(/^system:[a-z][a-z0-9-]{1,62}$/);
  * stray key is a programming error, not something to forward to SQL.
  */
 export const rpcContract = {
-  healthcheck: defineRpc(z.object({}).strict(), z.object({ ok: z.boolean(), checked_at: timestamp })),
+  healthcheck: defineRpc(
+    z.object({}).strict(),
+    z.object({ ok: z.boolean(), checked_at: timestamp }),
+  ),
   claim_recommendation_atomic: defineRpc(
     z.object({ p_rec_id: id, p_user_id: z.uuid() }).strict(),
     z.object({ id }),
@@ -22,11 +25,21 @@ export const rpcContract = {
   ),
   bootstrap_profile: defineRpc(
     z.object({ p_user_id: z.uuid() }).strict(),
-    z.object({ github_id: id, github_login: z.string(), installation_id: id.nullable(), audited: z.boolean() }),
+    z.object({
+      github_id: id,
+      github_login: z.string(),
+      installation_id: id.nullable(),
+      audited: z.boolean(),
+    }),
   ),
   audit_context: defineRpc(
     z.object({ p_user_id: z.uuid(), p_installation_id: id.nullable() }).strict(),
-    z.object({ github_id: id.nullable(), github_login: z.string().nullable(), installation_id: id.nullable(), audited: z.boolean() }),
+    z.object({
+      github_id: id.nullable(),
+      github_login: z.string().nullable(),
+      installation_id: id.nullable(),
+      audited: z.boolean(),
+    }),
   ),
   record_audit: defineRpc(
     z
@@ -45,7 +58,14 @@ export const rpcContract = {
     z.object({ audit_id: id, created: z.boolean() }),
   ),
   mark_installation_inactive: defineRpc(
-    z.object({ p_installation_id: id, p_status: z.enum(["suspended", "deleted"]), p_reason: z.string().max(200), p_actor: systemActor }).strict(),
+    z
+      .object({
+        p_installation_id: id,
+        p_status: z.enum(["suspended", "deleted"]),
+        p_reason: z.string().max(200),
+        p_actor: systemActor,
+      })
+      .strict(),
     z.object({ installation_id: id, status: z.string() }),
   ),
 } as const;

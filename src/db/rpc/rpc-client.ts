@@ -1,5 +1,11 @@
 import { InvalidArgumentsError, RpcContractError } from "./errors.ts";
-import { type RpcArgs, type RpcContract, type RpcName, type RpcRow, rpcContract } from "./contract.ts";
+import {
+  type RpcArgs,
+  type RpcContract,
+  type RpcName,
+  type RpcRow,
+  rpcContract,
+} from "./contract.ts";
 import type { RpcTransport } from "./transport.ts";
 
 export interface RpcClient {
@@ -9,7 +15,10 @@ export interface RpcClient {
 }
 
 /** Validates arguments before they leave and every row that comes back. */
-export function createRpcClient(transport: RpcTransport, contract: RpcContract = rpcContract): RpcClient {
+export function createRpcClient(
+  transport: RpcTransport,
+  contract: RpcContract = rpcContract,
+): RpcClient {
   return {
     transport: transport.kind,
     async call(name, args) {
@@ -22,7 +31,11 @@ export function createRpcClient(transport: RpcTransport, contract: RpcContract =
       const rows = await transport.call(name, parsedArgs.data);
       const parsedRows = def.row.array().safeParse(rows);
       if (!parsedRows.success) {
-        throw new RpcContractError(name, "contract", "returned rows that do not match the contract");
+        throw new RpcContractError(
+          name,
+          "contract",
+          "returned rows that do not match the contract",
+        );
       }
       return parsedRows.data as RpcRow<typeof name>[];
     },

@@ -15,11 +15,19 @@ export function createSqlTransport(sql: Sql<{ bigint: number }>): RpcTransport {
     async call(name, args) {
       const keys = Object.keys(args);
       for (const key of [name, ...keys]) {
-        if (!IDENTIFIER.test(key)) throw new RpcError(name, "invalid_identifier", "function or argument name is not a plain identifier");
+        if (!IDENTIFIER.test(key))
+          throw new RpcError(
+            name,
+            "invalid_identifier",
+            "function or argument name is not a plain identifier",
+          );
       }
       const params = keys.map((k, i) => `${k} => $${i + 1}`).join(", ");
       try {
-        const rows = await sql.unsafe(`select * from public.${name}(${params})`, keys.map((k) => args[k]) as never[]);
+        const rows = await sql.unsafe(
+          `select * from public.${name}(${params})`,
+          keys.map((k) => args[k]) as never[],
+        );
         return [...rows];
       } catch (err) {
         throw toRpcError(name, err);
@@ -34,7 +42,13 @@ function toRpcError(name: string, err: unknown): RpcError {
   const code = (err as { code?: unknown }).code;
   const codeText = typeof code === "string" ? code : undefined;
   // PostgresError carries a 5-character SQLSTATE; anything else failed before Postgres answered.
-  if ((err as { name?: string }).name === "PostgresError" && codeText) return errorForCode(name, codeText);
-  if (isNetworkFailure(codeText)) return new DatabaseUnavailableError(name, codeText!, "database unreachable");
-  return new DatabaseUnavailableError(name, codeText ?? "unknown", "database call failed before an answer");
+  if ((err as { name?: string }).name === "PostgresError" && codeText)
+    return errorForCode(name, codeText);
+  if (isNetworkFailure(codeText))
+    return new DatabaseUnavailableError(name, codeText!, "database unreachable");
+  return new DatabaseUnavailableError(
+    name,
+    codeText ?? "unknown",
+    "database call failed before an answer",
+  );
 }

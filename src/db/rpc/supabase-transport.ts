@@ -24,7 +24,11 @@ export function createSupabaseTransport(options: SupabaseTransportOptions): RpcT
       if (error) {
         // supabase-js reports a failed fetch as an error with an empty code and status 0.
         if (!error.code && (status === 0 || status >= 500 || status === 429)) {
-          throw new DatabaseUnavailableError(name, String(status || "network"), "Supabase unreachable or overloaded");
+          throw new DatabaseUnavailableError(
+            name,
+            String(status || "network"),
+            "Supabase unreachable or overloaded",
+          );
         }
         throw errorForCode(name, error.code || (status >= 500 ? "08000" : undefined));
       }

@@ -13,6 +13,7 @@ export class ActionError extends Error {
   ) {
     super(publicMessage ?? code);
     // A 2xx/3xx "error" would tell the client the call worked.
-    if (status < 400 || status > 599) throw new RangeError(`[actions] ActionError status must be 4xx or 5xx, got ${status}`);
+    if (status < 400 || status > 599)
+      throw new RangeError(`[actions] ActionError status must be 4xx or 5xx, got ${status}`);
   }
 }

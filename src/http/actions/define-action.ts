@@ -20,6 +20,8 @@ export interface ActionDefinition<I extends z.ZodType = z.ZodType, O = unknown> 
 }
 
 /** Identity at run time; exists so `input` types `run`'s argument. */
-export function defineAction<I extends z.ZodType, O>(def: ActionDefinition<I, O>): ActionDefinition<I, O> {
+export function defineAction<I extends z.ZodType, O>(
+  def: ActionDefinition<I, O>,
+): ActionDefinition<I, O> {
   return def;
 }

@@ -1,7 +1,12 @@
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import {
-  ClaimLimitReachedError, DatabaseUnavailableError, InvalidArgumentsError, RecommendationNotClaimedError,
-  RecommendationNotFoundError, RecommendationNotOpenError, type RpcError,
+  ClaimLimitReachedError,
+  DatabaseUnavailableError,
+  InvalidArgumentsError,
+  RecommendationNotClaimedError,
+  RecommendationNotFoundError,
+  RecommendationNotOpenError,
+  type RpcError,
 } from "../../db/rpc/errors.ts";
 import { ActionError } from "./action-error.ts";
 
@@ -27,12 +32,19 @@ const RPC_ERRORS: ReadonlyArray<[RpcErrorClass, ContentfulStatusCode, string]> =
 /** The client-facing form of an error an action threw, or undefined for "internal". */
 export function errorResponse(err: unknown): ErrorResponse | undefined {
   if (err instanceof ActionError) {
-    return { status: err.status, body: { error: err.code, ...(err.publicMessage ? { message: err.publicMessage } : {}) } };
+    return {
+      status: err.status,
+      body: { error: err.code, ...(err.publicMessage ? { message: err.publicMessage } : {}) },
+    };
   }
   for (const [type, status, code] of RPC_ERRORS) {
     if (!(err instanceof type)) continue;
     // Retryable by contract (see DatabaseUnavailableError); tell clients when.
-    return { status, body: { error: code }, ...(status === 503 ? { headers: { "retry-after": "5" } } : {}) };
+    return {
+      status,
+      body: { error: code },
+      ...(status === 503 ? { headers: { "retry-after": "5" } } : {}),
+    };
   }
   return undefined;
 }

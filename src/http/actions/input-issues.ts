@@ -10,8 +10,12 @@ const MAX_PATH_CHARS = 100;
  */
 export function inputIssues(error: z.ZodError): string[] {
   const paths = error.issues.flatMap((issue) =>
-    issue.code === "unrecognized_keys" ? issue.keys.map((key) => [...issue.path, key]) : [issue.path],
+    issue.code === "unrecognized_keys"
+      ? issue.keys.map((key) => [...issue.path, key])
+      : [issue.path],
   );
-  const rendered = paths.map((path) => (path.length === 0 ? "(body)" : path.map(String).join(".").slice(0, MAX_PATH_CHARS)));
+  const rendered = paths.map((path) =>
+    path.length === 0 ? "(body)" : path.map(String).join(".").slice(0, MAX_PATH_CHARS),
+  );
   return [...new Set(rendered)].slice(0, MAX_ISSUES);
 }

@@ -1,4 +1,5 @@
-export type JsonBody = { kind: "json"; value: unknown } | { kind: "too_large" } | { kind: "malformed" };
+export type JsonBody =
+  { kind: "json"; value: unknown } | { kind: "too_large" } | { kind: "malformed" };
 
 /**
  * Reads at most `maxBytes`, whatever Content-Length claims (chunked bodies have

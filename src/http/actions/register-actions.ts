@@ -51,7 +51,9 @@ export function registerActions(app: Hono, deps: ActionsDeps): void {
     const requestId = incomingId && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
     const name = c.req.param("name");
     const def = actions.get(name);
-    const outcome = def ? await dispatch(c, deps, name, def, requestId) : { status: 404 as const, body: { error: "not_found" } };
+    const outcome = def
+      ? await dispatch(c, deps, name, def, requestId)
+      : { status: 404 as const, body: { error: "not_found" } };
     if (outcome.status === 500) outcome.body = { error: "internal_error", requestId };
 
     const line = {
@@ -70,8 +72,15 @@ export function registerActions(app: Hono, deps: ActionsDeps): void {
   });
 }
 
-async function dispatch(c: Context, deps: ActionsDeps, name: string, def: ActionDefinition, requestId: string): Promise<Outcome> {
-  if (c.req.method !== "POST") return { status: 405, body: { error: "method_not_allowed" }, headers: { allow: "POST" } };
+async function dispatch(
+  c: Context,
+  deps: ActionsDeps,
+  name: string,
+  def: ActionDefinition,
+  requestId: string,
+): Promise<Outcome> {
+  if (c.req.method !== "POST")
+    return { status: 405, body: { error: "method_not_allowed" }, headers: { allow: "POST" } };
 
   let session: Session;
   try {
@@ -79,33 +88,66 @@ async function dispatch(c: Context, deps: ActionsDeps, name: string, def: Action
   } catch (err) {
     if (!(err instanceof SessionError)) return { status: 500, body: null, err };
     // Our JWKS outage must not read as "your session is invalid" (clients would sign the user out).
-    if (err.code === "keys_unavailable") return { status: 503, body: { error: "auth_unavailable" }, headers: { "retry-after": "5" }, reason: err.code };
-    return { status: 401, body: { error: "unauthorized", reason: err.code }, headers: { "www-authenticate": 'Bearer error="invalid_token"' }, reason: err.code };
+    if (err.code === "keys_unavailable")
+      return {
+        status: 503,
+        body: { error: "auth_unavailable" },
+        headers: { "retry-after": "5" },
+        reason: err.code,
+      };
+    return {
+      status: 401,
+      body: { error: "unauthorized", reason: err.code },
+      headers: { "www-authenticate": 'Bearer error="invalid_token"' },
+      reason: err.code,
+    };
   }
   const userId = session.userId;
 
-  const body = await readJsonBody(c.req.raw, MAX_BODY_BYTES).catch(() => ({ kind: "malformed" as const }));
-  if (body.kind === "too_large") return { status: 413, body: { error: "payload_too_large" }, userId };
-  if (body.kind === "malformed") return { status: 400, body: { error: "invalid_input", reason: "malformed_json", issues: [] }, userId };
+  const body = await readJsonBody(c.req.raw, MAX_BODY_BYTES).catch(() => ({
+    kind: "malformed" as const,
+  }));
+  if (body.kind === "too_large")
+    return { status: 413, body: { error: "payload_too_large" }, userId };
+  if (body.kind === "malformed")
+    return {
+      status: 400,
+      body: { error: "invalid_input", reason: "malformed_json", issues: [] },
+      userId,
+    };
   const input = def.input.safeParse(body.value);
-  if (!input.success) return { status: 400, body: { error: "invalid_input", issues: inputIssues(input.error) }, userId };
+  if (!input.success)
+    return {
+      status: 400,
+      body: { error: "invalid_input", issues: inputIssues(input.error) },
+      userId,
+    };
 
   try {
     const logger = childLogger(deps.logger, { requestId, action: name, userId });
     const data = await def.run({ session, logger }, input.data);
     // Serialize here, so a result JSON cannot represent (a BigInt, a cycle) is a logged 500, not a crash.
-    return { status: 200, body: JSON.parse(JSON.stringify({ data: data ?? null })) as unknown, userId };
+    return {
+      status: 200,
+      body: JSON.parse(JSON.stringify({ data: data ?? null })) as unknown,
+      userId,
+    };
   } catch (err) {
     const mapped = errorResponse(err);
-    return mapped ? { ...mapped, userId, reason: mapped.body.error } : { status: 500, body: null, userId, err };
+    return mapped
+      ? { ...mapped, userId, reason: mapped.body.error }
+      : { status: 500, body: null, userId, err };
   }
 }
 
 function assertRegistrable(name: string, def: ActionDefinition): void {
-  if (!ACTION_NAME.test(name)) throw new Error(`[actions] action name "${name}" must be kebab-case (${ACTION_NAME})`);
+  if (!ACTION_NAME.test(name))
+    throw new Error(`[actions] action name "${name}" must be kebab-case (${ACTION_NAME})`);
   let schema: z.ZodType = def.input;
   while (schema instanceof z.ZodPipe) schema = schema.def.in as z.ZodType;
   if (schema instanceof z.ZodObject && !(schema.def.catchall instanceof z.ZodNever)) {
-    throw new Error(`[actions] "${name}": input must be .strict(), so a client cannot send server-controlled fields such as userId`);
+    throw new Error(
+      `[actions] "${name}": input must be .strict(), so a client cannot send server-controlled fields such as userId`,
+    );
   }
 }

@@ -7,10 +7,16 @@ const TIMEOUT_MS = 2_000;
 export function registerHealthz(app: Hono, deps: { rpc: RpcClient }) {
   app.get("/healthz", async (c) => {
     const database = await Promise.race([
-      deps.rpc.call("healthcheck", {}).then((rows) => (rows[0]?.ok ? "ok" : "unavailable"), () => "unavailable"),
+      deps.rpc.call("healthcheck", {}).then(
+        (rows) => (rows[0]?.ok ? "ok" : "unavailable"),
+        () => "unavailable",
+      ),
       new Promise<string>((resolve) => setTimeout(resolve, TIMEOUT_MS, "timeout").unref()),
     ]);
     const ok = database === "ok";
-    return c.json({ status: ok ? "ok" : "unavailable", database, transport: deps.rpc.transport }, ok ? 200 : 503);
+    return c.json(
+      { status: ok ? "ok" : "unavailable", database, transport: deps.rpc.transport },
+      ok ? 200 : 503,
+    );
   });
 }

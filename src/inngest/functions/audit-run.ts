@@ -19,7 +19,10 @@ export interface AuditRunDeps {
 
 type Collected =
   | { ok: true; signals: AuditSignals }
-  | { ok: false; reason: "installation_deleted" | "installation_suspended" | "github_user_not_found" };
+  | {
+      ok: false;
+      reason: "installation_deleted" | "installation_suspended" | "github_user_not_found";
+    };
 
 export function createAuditRun(inngest: AppInngest, deps: AuditRunDeps) {
   return inngest.createFunction(
@@ -40,7 +43,10 @@ export function createAuditRun(inngest: AppInngest, deps: AuditRunDeps) {
         // A malformed event was refused by its schema: it names no one we may write about.
         const parsed = auditRun.schema.safeParse(original.data);
         if (!parsed.success) {
-          logger.warn({ eventId: original.id }, "[audit] malformed audit/run refused; nothing recorded");
+          logger.warn(
+            { eventId: original.id },
+            "[audit] malformed audit/run refused; nothing recorded",
+          );
           return;
         }
         await step.run("record-failed-audit", () =>
@@ -57,11 +63,17 @@ export function createAuditRun(inngest: AppInngest, deps: AuditRunDeps) {
       // The triggering event's id: a retry or a dashboard replay of this event shares it.
       const key = event.id ?? runId;
 
-      const auth = await step.run("resolve-auth", async () => resolveAuditAuth(deps.rpc, event.data, deps.github !== null));
+      const auth = await step.run("resolve-auth", async () =>
+        resolveAuditAuth(deps.rpc, event.data, deps.github !== null),
+      );
       if (auth.kind === "skip") {
         if (auth.record) {
           await step.run("record-skipped-audit", () =>
-            deps.rpc.call("record_audit", { ...outcome(key, userId, auth.installationId), p_status: "skipped", p_reason: auth.reason }),
+            deps.rpc.call("record_audit", {
+              ...outcome(key, userId, auth.installationId),
+              p_status: "skipped",
+              p_reason: auth.reason,
+            }),
           );
         }
         return { status: "skipped" as const, reason: auth.reason };
@@ -71,15 +83,25 @@ export function createAuditRun(inngest: AppInngest, deps: AuditRunDeps) {
         try {
           // The installation token is minted (or taken from the in-memory cache) inside this
           // step and never leaves it: the step's output is derived, non-secret numbers.
-          const signals = await deps.github!.collectAuditSignals({ installationId: auth.installationId, login: auth.githubLogin });
+          const signals = await deps.github!.collectAuditSignals({
+            installationId: auth.installationId,
+            login: auth.githubLogin,
+          });
           return { ok: true, signals };
         } catch (err) {
           if (err instanceof InstallationUnavailableError) {
-            return { ok: false, reason: err.status === 404 ? "installation_deleted" : "installation_suspended" };
+            return {
+              ok: false,
+              reason: err.status === 404 ? "installation_deleted" : "installation_suspended",
+            };
           }
-          if (err instanceof GitHubUserNotFoundError) return { ok: false, reason: "github_user_not_found" };
+          if (err instanceof GitHubUserNotFoundError)
+            return { ok: false, reason: "github_user_not_found" };
           if (err instanceof GitHubRateLimitError) {
-            throw new RetryAfterError(`[audit] GitHub rate limit for installation ${auth.installationId}`, err.resetAt);
+            throw new RetryAfterError(
+              `[audit] GitHub rate limit for installation ${auth.installationId}`,
+              err.resetAt,
+            );
           }
           throw err; // 5xx, network, database: retried by Inngest
         }
@@ -97,9 +119,15 @@ export function createAuditRun(inngest: AppInngest, deps: AuditRunDeps) {
           );
         }
         await step.run("record-failed-audit", () =>
-          deps.rpc.call("record_audit", { ...outcome(key, userId, auth.installationId), p_status: "failed", p_reason: collected.reason }),
+          deps.rpc.call("record_audit", {
+            ...outcome(key, userId, auth.installationId),
+            p_status: "failed",
+            p_reason: collected.reason,
+          }),
         );
-        throw new NonRetriableError(`[audit] ${collected.reason} (installation ${auth.installationId})`);
+        throw new NonRetriableError(
+          `[audit] ${collected.reason} (installation ${auth.installationId})`,
+        );
       }
 
       const score = scoreAudit(collected.signals);
@@ -119,9 +147,17 @@ export function createAuditRun(inngest: AppInngest, deps: AuditRunDeps) {
       // makes a replay's second send a no-op at Inngest too.
       await step.sendEvent(
         "emit-audit-completed",
-        auditCompleted.create({ userId, auditId: recorded.audit_id, level: score.level, xp: score.xp }, { id: `audit-completed-${recorded.audit_id}` }),
+        auditCompleted.create(
+          { userId, auditId: recorded.audit_id, level: score.level, xp: score.xp },
+          { id: `audit-completed-${recorded.audit_id}` },
+        ),
       );
-      return { status: "completed" as const, auditId: recorded.audit_id, level: score.level, xp: score.xp };
+      return {
+        status: "completed" as const,
+        auditId: recorded.audit_id,
+        level: score.level,
+        xp: score.xp,
+      };
     },
   );
 }

@@ -39,7 +39,8 @@ async function request(run: LiveRun, item: WorkItem, deps: RunDeps): Promise<voi
   // step outputs with sorted keys.
   const body = JSON.stringify(payload);
   const canonical = canonicalize(JSON.parse(body));
-  if (canonical === undefined) throw new InngestExecutorError(`run ${record.runId} has a body that is not JSON`);
+  if (canonical === undefined)
+    throw new InngestExecutorError(`run ${record.runId} has a body that is not JSON`);
   const res = await deps.handler(
     new Request(deps.url(entry.slug, item.stepId), {
       method: "POST",
@@ -53,10 +54,16 @@ async function request(run: LiveRun, item: WorkItem, deps: RunDeps): Promise<voi
   );
   const text = await res.text();
   if (res.status === 401) {
-    throw new InngestExecutorError(`handler rejected the signed request for ${entry.slug}: 401 ${text}`, 401);
+    throw new InngestExecutorError(
+      `handler rejected the signed request for ${entry.slug}: 401 ${text}`,
+      401,
+    );
   }
   if (!hasValidResponseSignature(res, deps.signingKey, text)) {
-    throw new InngestExecutorError(`${res.status} from ${entry.slug} is not signed with our key: ${text.slice(0, 300)}`, res.status);
+    throw new InngestExecutorError(
+      `${res.status} from ${entry.slug} is not signed with our key: ${text.slice(0, 300)}`,
+      res.status,
+    );
   }
   const attempt: AttemptRecord = { stepId: item.stepId, attempt: item.attempt, status: res.status };
   const retryAfter = res.headers.get("retry-after");
@@ -78,12 +85,15 @@ export async function driveRun(run: LiveRun, deps: RunDeps): Promise<void> {
   while (run.record.status === "running") {
     const item = run.todo.shift();
     if (!item) {
-      if (run.waits.size === 0) throw new InngestExecutorError(`run ${run.record.runId} stopped without an outcome`);
+      if (run.waits.size === 0)
+        throw new InngestExecutorError(`run ${run.record.runId} stopped without an outcome`);
       run.record.status = "waiting";
       return;
     }
     if (run.record.attempts.length >= MAX_REQUESTS_PER_RUN) {
-      throw new InngestExecutorError(`run ${run.record.runId} made ${MAX_REQUESTS_PER_RUN} requests; is it looping?`);
+      throw new InngestExecutorError(
+        `run ${run.record.runId} made ${MAX_REQUESTS_PER_RUN} requests; is it looping?`,
+      );
     }
     await request(run, item, deps);
   }

@@ -43,7 +43,12 @@ const sendableEventSchema = z.object({
 type ParsedEvent = z.infer<typeof sendableEventSchema>;
 
 /** Fills what Inngest fills (pkg/event: NormalizeInbound, NewOSSTrackedEvent). */
-function normalize(input: ParsedEvent, internalId: string, now: number, internal: boolean): InngestEvent {
+function normalize(
+  input: ParsedEvent,
+  internalId: string,
+  now: number,
+  internal: boolean,
+): InngestEvent {
   const data = { ...input.data };
   // Inngest strips `_inngest` from outside events so forwarded data cannot pose as an invoke.
   if (!internal) delete data["_inngest"];
@@ -102,10 +107,23 @@ export function createInngestExecutor(options: InngestExecutorOptions): InngestE
       if (!entry.matches(event)) continue;
       const key = entry.idempotencyKey(event);
       if (key !== undefined && seenToday(`idempotency\n${entry.slug}\n${key}`, now)) {
-        stored.skipped.push({ reason: "idempotency", eventId: event.id, internalId, functionId: entry.slug, key });
+        stored.skipped.push({
+          reason: "idempotency",
+          eventId: event.id,
+          internalId,
+          functionId: entry.slug,
+          key,
+        });
         continue;
       }
-      const record: StoredRun = { runId: ulid(), functionId: entry.slug, event, status: "queued", attempts: [], steps: [] };
+      const record: StoredRun = {
+        runId: ulid(),
+        functionId: entry.slug,
+        event,
+        status: "queued",
+        attempts: [],
+        steps: [],
+      };
       stored.runs.push(record);
       queue.push(createLiveRun(record, entry));
     }
@@ -116,9 +134,13 @@ export function createInngestExecutor(options: InngestExecutorOptions): InngestE
     const now = Date.now();
     const parsed = raw.map((item, index) => {
       const result = sendableEventSchema.safeParse(item);
-      if (!result.success) throw new InngestExecutorError(`event ${index} is invalid: ${result.error.message}`, 400);
+      if (!result.success)
+        throw new InngestExecutorError(`event ${index} is invalid: ${result.error.message}`, 400);
       if (!internal && result.data.name.startsWith("inngest/")) {
-        throw new InngestExecutorError(`event name "${result.data.name}" is reserved for internal use`, 400);
+        throw new InngestExecutorError(
+          `event name "${result.data.name}" is reserved for internal use`,
+          400,
+        );
       }
       return result.data;
     });
@@ -134,12 +156,18 @@ export function createInngestExecutor(options: InngestExecutorOptions): InngestE
   function emitFailure(run: StoredRun): void {
     // A failing failure handler does not announce itself again.
     if (run.event.name === FUNCTION_FAILED_EVENT) return;
-    const data = { function_id: run.functionId, run_id: run.runId, error: run.error, event: run.event };
+    const data = {
+      function_id: run.functionId,
+      run_id: run.runId,
+      error: run.error,
+      event: run.event,
+    };
     ingest([{ name: FUNCTION_FAILED_EVENT, data }], null, true);
   }
 
   async function drain(): Promise<StoredRun[]> {
-    if (draining) throw new InngestExecutorError("drain() is already running; await the first call");
+    if (draining)
+      throw new InngestExecutorError("drain() is already running; await the first call");
     draining = true;
     const driven = new Set<StoredRun>();
     try {
@@ -177,12 +205,23 @@ export function createInngestExecutor(options: InngestExecutorOptions): InngestE
         http.post(path, async ({ request }) => {
           try {
             const payload: unknown = await request.json();
-            const ids = ingest(Array.isArray(payload) ? payload : [payload], request.headers.get("x-inngest-event-id-seed"));
+            const ids = ingest(
+              Array.isArray(payload) ? payload : [payload],
+              request.headers.get("x-inngest-event-id-seed"),
+            );
             return HttpResponse.json({ ids, status: 200 });
           } catch (err) {
-            const status = err instanceof InngestExecutorError ? err.status : err instanceof SyntaxError ? 400 : undefined;
+            const status =
+              err instanceof InngestExecutorError
+                ? err.status
+                : err instanceof SyntaxError
+                  ? 400
+                  : undefined;
             if (status !== 400) throw err;
-            return HttpResponse.json({ ids: [], status, error: (err as Error).message }, { status });
+            return HttpResponse.json(
+              { ids: [], status, error: (err as Error).message },
+              { status },
+            );
           }
         }),
       ];

@@ -35,12 +35,21 @@ export function idempotencyKeyReader(
 }
 
 /** `if` of a waitForEvent: `event` is the run's trigger, `async` the candidate. */
-export function waitMatches(expression: string | undefined, trigger: unknown, candidate: unknown): boolean {
+export function waitMatches(
+  expression: string | undefined,
+  trigger: unknown,
+  candidate: unknown,
+): boolean {
   if (expression === undefined) return true;
   const match = MATCH_EXPRESSION.exec(expression.trim());
   if (!match?.[1] || !match[2]) {
-    throw new InngestExecutorError(`waitForEvent if "${expression}" is not modelled; use { match }`);
+    throw new InngestExecutorError(
+      `waitForEvent if "${expression}" is not modelled; use { match }`,
+    );
   }
   const expected = readPath(trigger, match[1]);
-  return expected !== undefined && JSON.stringify(expected) === JSON.stringify(readPath(candidate, match[2]));
+  return (
+    expected !== undefined &&
+    JSON.stringify(expected) === JSON.stringify(readPath(candidate, match[2]))
+  );
 }

@@ -16,15 +16,26 @@ export interface FunctionEntry {
 // These decide whether, when or with which events a run starts. A wrong model
 // would let a test pass that production fails, so such functions are refused.
 // concurrency, throttle, priority and timeouts only change timing here.
-const UNMODELLED_OPTIONS = ["batchEvents", "debounce", "rateLimit", "cancelOn", "singleton"] as const;
+const UNMODELLED_OPTIONS = [
+  "batchEvents",
+  "debounce",
+  "rateLimit",
+  "cancelOn",
+  "singleton",
+] as const;
 
 // SDK default (helpers/consts.ts defaultMaxRetries); attempts = retries + 1.
 const DEFAULT_RETRIES = 3;
 
-function eventMatcher(slug: string, trigger: InngestFunction.Trigger<string>): ((name: string) => boolean)[] {
+function eventMatcher(
+  slug: string,
+  trigger: InngestFunction.Trigger<string>,
+): ((name: string) => boolean)[] {
   if (trigger.cron !== undefined || trigger.event === undefined) return [];
   if (trigger.if !== undefined) {
-    throw new InngestExecutorError(`function "${slug}" has a trigger "if"; trigger expressions are not modelled`);
+    throw new InngestExecutorError(
+      `function "${slug}" has a trigger "if"; trigger expressions are not modelled`,
+    );
   }
   const wanted = typeof trigger.event === "string" ? trigger.event : trigger.event.name;
   // Inngest accepts a trailing wildcard such as `app/user.*`.
@@ -43,12 +54,16 @@ export function buildRegistry(
     // every request 500 with "function not found".
     const clientId = (fn["client"] as { id: string }).id;
     if (clientId !== appId) {
-      throw new InngestExecutorError(`appId "${appId}" differs from the served client's id "${clientId}"`);
+      throw new InngestExecutorError(
+        `appId "${appId}" differs from the served client's id "${clientId}"`,
+      );
     }
     const opts = fn.opts;
     for (const key of UNMODELLED_OPTIONS) {
       if (opts[key] !== undefined) {
-        throw new InngestExecutorError(`function "${slug}" sets ${key}, which this executor does not model`);
+        throw new InngestExecutorError(
+          `function "${slug}" sets ${key}, which this executor does not model`,
+        );
       }
     }
     const triggers: InngestFunction.Trigger<string>[] = opts.triggers ?? [];
@@ -66,7 +81,8 @@ export function buildRegistry(
     const failure: FunctionEntry = {
       slug: `${slug}-failure`,
       maxAttempts: maxAttemptsOverride ?? 2,
-      matches: (event) => event.name === FUNCTION_FAILED_EVENT && event.data["function_id"] === slug,
+      matches: (event) =>
+        event.name === FUNCTION_FAILED_EVENT && event.data["function_id"] === slug,
       idempotencyKey: () => undefined,
     };
     return [main, failure];

@@ -44,20 +44,35 @@ export interface Op {
 }
 
 export function createLiveRun(record: StoredRun, entry: FunctionEntry): LiveRun {
-  const run = { record, entry, memo: {}, stack: [], disableImmediateExecution: false, todo: [], waits: new Map() };
+  const run = {
+    record,
+    entry,
+    memo: {},
+    stack: [],
+    disableImmediateExecution: false,
+    todo: [],
+    waits: new Map(),
+  };
   queueDiscovery(run);
   return run;
 }
 
 function queueDiscovery(run: LiveRun): void {
-  if (!run.todo.some((item) => item.stepId === "step")) run.todo.push({ stepId: "step", attempt: 0 });
+  if (!run.todo.some((item) => item.stepId === "step"))
+    run.todo.push({ stepId: "step", attempt: 0 });
 }
 
 function stepName(op: Op): string {
   return op.userland?.id ?? op.displayName ?? op.name ?? op.id;
 }
 
-function memoize(run: LiveRun, hash: string, op: string, name: string, value: { data: unknown } | { error: unknown } | null): void {
+function memoize(
+  run: LiveRun,
+  hash: string,
+  op: string,
+  name: string,
+  value: { data: unknown } | { error: unknown } | null,
+): void {
   run.memo[hash] = value;
   run.stack.push(hash);
   run.record.steps.push({ id: name, hash, op, ...(value ?? { data: null }) });
@@ -111,7 +126,8 @@ export function applyOps(run: LiveRun, item: WorkItem, attempt: AttemptRecord, o
         // Several planned ops mean parallel steps: Inngest then runs each by
         // its hash and stops immediate execution for the rest of the run.
         if (ops.length > 1) run.disableImmediateExecution = true;
-        if (!run.todo.some((queued) => queued.stepId === op.id)) run.todo.push({ stepId: op.id, attempt: 0 });
+        if (!run.todo.some((queued) => queued.stepId === op.id))
+          run.todo.push({ stepId: op.id, attempt: 0 });
         break;
       case "WaitForEvent":
         run.waits.set(op.id, {
@@ -125,7 +141,9 @@ export function applyOps(run: LiveRun, item: WorkItem, attempt: AttemptRecord, o
         finish(run, "completed", op.data ?? null);
         return;
       default:
-        throw new InngestExecutorError(`op ${op.op} (step "${stepName(op)}") is not modelled by this executor`);
+        throw new InngestExecutorError(
+          `op ${op.op} (step "${stepName(op)}") is not modelled by this executor`,
+        );
     }
   }
   if (progressed) queueDiscovery(run);

@@ -25,7 +25,11 @@ export function signatureHeader(signingKey: string, payload: string, nowMs = Dat
  * exact text, not canonicalized) with the key that matched. Checking it proves
  * the answer came from a handler that holds our key.
  */
-export function hasValidResponseSignature(res: Response, signingKey: string, body: string): boolean {
+export function hasValidResponseSignature(
+  res: Response,
+  signingKey: string,
+  body: string,
+): boolean {
   const params = new URLSearchParams(res.headers.get(SIGNATURE_HEADER) ?? "");
   const t = params.get("t");
   const s = params.get("s");
