@@ -10,8 +10,8 @@ export function createActions(deps: {
   inngest: AppInngest;
 }): Record<string, ActionDefinition> {
   return {
-    "bootstrap-profile": bootstrapProfile(deps) as ActionDefinition,
-    "claim-recommendation": claimRecommendation(deps) as ActionDefinition,
-    "release-recommendation": releaseRecommendation(deps) as ActionDefinition,
+    "bootstrap-profile": bootstrapProfile(deps),
+    "claim-recommendation": claimRecommendation(deps),
+    "release-recommendation": releaseRecommendation(deps),
   };
 }

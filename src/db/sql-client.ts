@@ -41,5 +41,5 @@ export function createSql(url: string, options: SqlClientOptions = {}): Sql<{ bi
     types: { bigint: safeBigint },
     connection,
   };
-  return postgres(url, config) as unknown as Sql<{ bigint: number }>;
+  return postgres(url, config);
 }

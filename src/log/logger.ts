@@ -92,6 +92,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   // `formatters.bindings` cannot do this: pino's child() swaps it for the
   // identity before serializing child bindings (lib/proto.js). Children are
   // Object.create(parent), so this override reaches grandchildren too.
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with each child's own `this`
   const child = logger.child;
   logger.child = function (this: Logger, bindings, childOptions) {
     return child.call(this, redactValue(bindings), childOptions);

@@ -178,7 +178,7 @@ function visitFields(obj: object, keys: string[], path: string, depth: number, w
   if (obj instanceof Error) {
     // Same prototype and own fields: `instanceof`, name, retryAfter, code survive.
     const copy = Object.create(
-      Object.getPrototypeOf(obj),
+      Object.getPrototypeOf(obj) as object | null,
       Object.getOwnPropertyDescriptors(obj),
     ) as object;
     for (const [key, [, out]] of changes) {
@@ -192,7 +192,10 @@ function visitFields(obj: object, keys: string[], path: string, depth: number, w
     }
     return copy;
   }
-  const copy = Object.create(Object.getPrototypeOf(obj)) as Record<string, unknown>;
+  const copy = Object.create(Object.getPrototypeOf(obj) as object | null) as Record<
+    string,
+    unknown
+  >;
   for (const key of Object.keys(obj)) {
     const change = changes.get(key);
     if (change) copy[change[0]] = change[1];

@@ -36,7 +36,7 @@ describe("claim_recommendation_atomic under contention", () => {
         const won = outcomes.filter((o) => o.status === "fulfilled");
         const refused = outcomes
           .filter((o) => o.status === "rejected")
-          .map((o) => (o as PromiseRejectedResult).reason);
+          .map((o): unknown => o.reason);
         expect(won, `round ${round}`).toHaveLength(3);
         expect(
           refused.every((e) => e instanceof ClaimLimitReachedError),

@@ -17,7 +17,7 @@ async function asRole<T>(
     await reserved.unsafe("begin");
     await reserved`select set_config('request.jwt.claims', ${JSON.stringify(claims)}, true)`;
     await reserved.unsafe(`set local role ${role}`);
-    return await fn(reserved as unknown as Sql);
+    return await fn(reserved);
   } finally {
     await reserved.unsafe("rollback").catch(() => undefined);
     reserved.release();

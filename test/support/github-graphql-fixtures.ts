@@ -105,8 +105,8 @@ export function checkAuditResponseConformance(
 ): SchemaConformance {
   const argumentsByPath: Record<string, Record<string, unknown>> = {};
   const byResponseKey: GraphQLFieldResolver<unknown, unknown> = (source, args, _context, info) => {
-    if (Object.keys(args).length > 0)
-      argumentsByPath[responsePathAsArray(info.path).join(".")] = args;
+    if (Object.keys(args as object).length > 0)
+      argumentsByPath[responsePathAsArray(info.path).join(".")] = args as Record<string, unknown>;
     return (source as Record<string, unknown>)[info.path.key as string];
   };
   const result = executeSync({

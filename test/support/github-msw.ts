@@ -64,7 +64,7 @@ export interface FakeContext {
   state: FakeGitHubState;
   baseUrl: string;
   /** Counts the request, waits the latency, and checks `token <issued token>`; a Response means refused. */
-  admit(kind: RequestKind, request: Request): Promise<Response | undefined>;
+  admit: (kind: RequestKind, request: Request) => Promise<Response | undefined>;
 }
 
 const TOKEN_LIFETIME_MS = 3_600_000;

@@ -5,18 +5,22 @@ import { AuditResponseShapeError, GitHubUserNotFoundError } from "../../src/audi
 import {
   auditGraphqlResponse,
   checkAuditResponseConformance,
-  type AuditGraphqlResponse,
 } from "../support/github-graphql-fixtures.ts";
 
 const NOW = new Date("2025-06-01T00:00:00Z");
 const variables = buildAuditQueryVariables("octocat");
 
-/** A deep copy the test may damage without touching the shared fixture. */
-function damaged(
-  edit: (data: AuditGraphqlResponse["data"] & Record<string, unknown>) => void,
-): unknown {
+const REMOVE = Symbol("remove");
+
+/** A deep copy of the fixture with the value at a dotted path replaced, or removed. */
+function damaged([path, value]: [string, unknown]): unknown {
   const { data } = structuredClone(auditGraphqlResponse());
-  edit(data as AuditGraphqlResponse["data"] & Record<string, unknown>);
+  const keys = path.split(".");
+  const last = keys.pop()!;
+  let target = data as Record<string, unknown>;
+  for (const key of keys) target = target[key] as Record<string, unknown>;
+  if (value === REMOVE) delete target[last];
+  else target[last] = value;
   return data;
 }
 
@@ -49,12 +53,12 @@ describe("the fixture", () => {
   });
 
   // Negative controls: the conformance check must be able to fail.
-  it.each([
-    ["a string where GitHub sends an Int", (d: any) => void (d.user.followers.totalCount = "42")],
-    ["a non-integer count", (d: any) => void (d.mergedPrs.issueCount = 1.5)],
-    ["a missing non-null field", (d: any) => void delete d.user.createdAt],
-    ["a field the query does not select", (d: any) => void (d.user.email = "someone@example.com")],
-    ["an object where GitHub sends a list", (d: any) => void (d.user.repositories.nodes = {})],
+  it.each<[string, [string, unknown]]>([
+    ["a string where GitHub sends an Int", ["user.followers.totalCount", "42"]],
+    ["a non-integer count", ["mergedPrs.issueCount", 1.5]],
+    ["a missing non-null field", ["user.createdAt", REMOVE]],
+    ["a field the query does not select", ["user.email", "someone@example.com"]],
+    ["an object where GitHub sends a list", ["user.repositories.nodes", {}]],
   ])("the conformance check rejects %s", (_why, edit) => {
     expect(checkAuditResponseConformance(damaged(edit), variables).problems).not.toEqual([]);
   });
@@ -84,11 +88,9 @@ describe("parseAuditSignals", () => {
   });
 
   it("accepts null list and items, as GitHub's schema allows them", () => {
-    const data = damaged(
-      (d: any) => void (d.user.repositories.nodes = [null, { primaryLanguage: { name: "C" } }]),
-    );
+    const data = damaged(["user.repositories.nodes", [null, { primaryLanguage: { name: "C" } }]]);
     expect(parseAuditSignals(data, NOW).distinctLanguages).toBe(1);
-    const noList = damaged((d: any) => void (d.user.repositories.nodes = null));
+    const noList = damaged(["user.repositories.nodes", null]);
     expect(parseAuditSignals(noList, NOW).distinctLanguages).toBe(0);
   });
 
@@ -100,26 +102,20 @@ describe("parseAuditSignals", () => {
 
   it.each([
     ["no data at all", null],
-    ["a missing search", damaged((d: any) => void delete d.closedIssues)],
-    ["a negative count", damaged((d: any) => void (d.mergedPrsExternal.issueCount = -1))],
-    ["a count as a string", damaged((d: any) => void (d.user.followers.totalCount = "42"))],
-    ["a fractional count", damaged((d: any) => void (d.closedIssues.issueCount = 2.5))],
-    ["a missing user field", damaged((d: any) => void delete d.user.contributionsCollection)],
-    [
-      "a creation date that is not ISO-8601",
-      damaged((d: any) => void (d.user.createdAt = "yesterday")),
-    ],
-    [
-      "a language without a name",
-      damaged((d: any) => void (d.user.repositories.nodes = [{ primaryLanguage: {} }])),
-    ],
+    ["a missing search", damaged(["closedIssues", REMOVE])],
+    ["a negative count", damaged(["mergedPrsExternal.issueCount", -1])],
+    ["a count as a string", damaged(["user.followers.totalCount", "42"])],
+    ["a fractional count", damaged(["closedIssues.issueCount", 2.5])],
+    ["a missing user field", damaged(["user.contributionsCollection", REMOVE])],
+    ["a creation date that is not ISO-8601", damaged(["user.createdAt", "yesterday"])],
+    ["a language without a name", damaged(["user.repositories.nodes", [{ primaryLanguage: {} }]])],
   ])("rejects %s with a clear error", (_why, data) => {
     expect(() => parseAuditSignals(data, NOW)).toThrow(AuditResponseShapeError);
     expect(() => parseAuditSignals(data, NOW)).toThrow(/^\[audit\] GitHub's answer to AUDIT_QUERY/);
   });
 
   it("names the offending path in the message", () => {
-    const data = damaged((d: any) => void (d.mergedPrsExternal.issueCount = -1));
+    const data = damaged(["mergedPrsExternal.issueCount", -1]);
     expect(() => parseAuditSignals(data, NOW)).toThrow(/mergedPrsExternal\.issueCount/);
   });
 

@@ -20,7 +20,9 @@ export function createSupabaseTransport(options: SupabaseTransportOptions): RpcT
   return {
     kind: "supabase",
     async call(name, args) {
-      const { data, error, status } = await client.rpc(name, args);
+      const response = await client.rpc(name, args);
+      const { error, status } = response;
+      const rows: unknown = response.data;
       if (error) {
         // supabase-js reports a failed fetch as an error with an empty code and status 0.
         if (!error.code && (status === 0 || status >= 500 || status === 429)) {
@@ -32,9 +34,9 @@ export function createSupabaseTransport(options: SupabaseTransportOptions): RpcT
         }
         throw errorForCode(name, error.code || (status >= 500 ? "08000" : undefined));
       }
-      if (data === null) return [];
-      return Array.isArray(data) ? data : [data];
+      if (rows === null) return [];
+      return Array.isArray(rows) ? (rows as unknown[]) : [rows];
     },
-    close: async () => undefined,
+    close: () => Promise.resolve(),
   };
 }

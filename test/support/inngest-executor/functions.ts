@@ -66,7 +66,7 @@ export function buildRegistry(
         );
       }
     }
-    const triggers: InngestFunction.Trigger<string>[] = opts.triggers ?? [];
+    const triggers = (opts.triggers ?? []) as InngestFunction.Trigger<string>[];
     const matchers = triggers.flatMap((trigger) => eventMatcher(slug, trigger));
     const main: FunctionEntry = {
       slug,
