@@ -4,6 +4,7 @@
  * dependencies here; nothing below imports a singleton.
  */
 import type { InngestFunction } from "inngest";
+import type { Logger } from "pino";
 import type { RpcClient } from "./src/db/rpc/rpc-client.ts";
 import type { GitHubAuditSource } from "./src/github/github-app.ts";
 import type { AppInngest } from "./src/inngest/client.ts";
@@ -17,6 +18,7 @@ export interface FunctionDeps {
   rpc: RpcClient;
   /** null when no GitHub App is configured: audits end as skipped / github_app_not_configured. */
   github: GitHubAuditSource | null;
+  logger: Logger;
 }
 
 export function createFunctions(client: AppInngest, deps: FunctionDeps): InngestFunction.Any[] {

@@ -26,7 +26,11 @@ export function createApplication(deps: ApplicationDeps) {
     logger: deps.logger.child({ component: "inngest" }),
     ...(deps.inngestBaseUrl ? { baseUrl: deps.inngestBaseUrl } : {}),
   });
-  const functions = createFunctions(inngest, { rpc: deps.rpc, github: deps.github });
+  const functions = createFunctions(inngest, {
+    rpc: deps.rpc,
+    github: deps.github,
+    logger: deps.logger.child({ component: "inngest" }),
+  });
   const http = createHttpApp({
     rpc: deps.rpc,
     logger: deps.logger,

@@ -9,7 +9,7 @@ export interface DevTokenInput {
   githubLogin: string;
   /** Numeric GitHub user id, as Supabase stores it: a string. */
   githubId: string;
-  issuer?: string;
+  issuer?: string | undefined;
   ttlSec?: number;
   now?: () => Date;
 }

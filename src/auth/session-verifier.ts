@@ -15,7 +15,7 @@ export interface SessionVerifierOptions {
   /** `<SUPABASE_URL>/auth/v1/.well-known/jwks.json`: verifies RS256 / ES256 tokens, nothing else. */
   jwksUrl?: URL;
   /** `<SUPABASE_URL>/auth/v1`; when set, tokens from any other issuer are refused. */
-  issuer?: string;
+  issuer?: string | undefined;
   /** Allowed clock skew for exp / nbf; default 30 s. */
   clockToleranceSec?: number;
   /** Supabase anonymous sign-ins (`is_anonymous: true`) are refused unless this is set. */
@@ -58,10 +58,10 @@ export function createSessionVerifier(options: SessionVerifierOptions): SessionV
       try {
         ({ payload } = await verifyJwt(token, {
           audience: AUDIENCE,
-          issuer: options.issuer,
           clockTolerance: options.clockToleranceSec ?? 30,
-          currentDate: options.now?.(),
           requiredClaims: ["exp"],
+          ...(options.issuer ? { issuer: options.issuer } : {}),
+          ...(options.now ? { currentDate: options.now() } : {}),
         }));
       } catch (err) {
         throw new SessionError(codeFor(err));

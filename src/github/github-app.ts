@@ -2,6 +2,7 @@ import { createPrivateKey } from "node:crypto";
 import { App } from "@octokit/app";
 import { Octokit } from "@octokit/rest";
 import type { Logger } from "pino";
+import type { Env } from "../config/env.ts";
 import { AUDIT_QUERY, buildAuditQueryVariables } from "../audit/audit-query.ts";
 import { parseAuditSignals, type AuditSignals } from "../audit/audit-signals.ts";
 import { observeTokenMints } from "./observe-token-mints.ts";
@@ -102,11 +103,7 @@ function assertPrivateKey(privateKey: string): void {
   }
 }
 
-export interface GitHubAppEnv {
-  GITHUB_APP_ID?: string;
-  GITHUB_APP_PRIVATE_KEY?: string;
-  GITHUB_API_URL: string;
-}
+export type GitHubAppEnv = Pick<Env, "GITHUB_APP_ID" | "GITHUB_APP_PRIVATE_KEY" | "GITHUB_API_URL">;
 
 /** `null` when the App is not configured: the service starts, and audits are skipped visibly by the caller. */
 export function githubAppFromEnv(

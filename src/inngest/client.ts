@@ -30,6 +30,7 @@ export function isInngestDev(env: InngestClientOptions["env"]): boolean {
 
 export function createInngestClient(options: InngestClientOptions) {
   const { env } = options;
+  const baseUrl = options.baseUrl ?? env.INNGEST_BASE_URL;
   return new Inngest({
     id: INNGEST_APP_ID,
     isDev: isInngestDev(env),
@@ -40,9 +41,7 @@ export function createInngestClient(options: InngestClientOptions) {
       ? { signingKeyFallback: env.INNGEST_SIGNING_KEY_FALLBACK }
       : {}),
     ...(env.INNGEST_EVENT_KEY ? { eventKey: env.INNGEST_EVENT_KEY } : {}),
-    ...((options.baseUrl ?? env.INNGEST_BASE_URL)
-      ? { baseUrl: options.baseUrl ?? env.INNGEST_BASE_URL }
-      : {}),
+    ...(baseUrl ? { baseUrl } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
   });

@@ -31,11 +31,12 @@ const noDatabase = {
 } as unknown as RpcClient;
 
 function engineFor(github: GitHubAuditSource, steps: { id: string; handler: () => unknown }[]) {
+  const logger = createLogger({ level: "silent" });
   const inngest = createInngestClient({
     env: readEnv({ NODE_ENV: "test", INNGEST_DEV: "1" }),
-    logger: createLogger({ level: "silent" }),
+    logger,
   });
-  const fn = createAuditRun(inngest, { rpc: noDatabase, github });
+  const fn = createAuditRun(inngest, { rpc: noDatabase, github, logger });
   const event = auditRun.create(
     { userId: randomUUID(), githubLogin: "octo", githubId: 1 },
     { id: "evt-1" },

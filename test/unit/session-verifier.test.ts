@@ -22,7 +22,7 @@ const ISSUER = "https://project-ref.supabase.co/auth/v1";
 const USER_ID = randomUUID();
 const JWKS_URL = new URL("https://project-ref.supabase.co/auth/v1/.well-known/jwks.json");
 
-function claims(overrides: JWTPayload = {}): JWTPayload {
+function claims(overrides: Record<string, unknown> = {}): JWTPayload {
   return {
     iss: ISSUER,
     aud: "authenticated",

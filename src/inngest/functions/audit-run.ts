@@ -1,4 +1,5 @@
 import { NonRetriableError, RetryAfterError } from "inngest";
+import type { Logger } from "pino";
 import { scoreAudit } from "../../audit/score.ts";
 import { GitHubUserNotFoundError } from "../../audit/audit-errors.ts";
 import type { AuditSignals } from "../../audit/audit-signals.ts";
@@ -15,6 +16,8 @@ export interface AuditRunDeps {
   rpc: RpcClient;
   /** null when no GitHub App is configured: audits then end as skipped. */
   github: GitHubAuditSource | null;
+  // Injected: inngest 4.24's ctx.logger vanishes from the handler types under exactOptionalPropertyTypes.
+  logger: Logger;
 }
 
 type Collected =
@@ -38,13 +41,13 @@ export function createAuditRun(inngest: AppInngest, deps: AuditRunDeps) {
         { key: "event.data.installationId", limit: 4 },
       ],
       // Retries exhausted (GitHub or the database down for too long): record it, never lose it silently.
-      onFailure: async ({ event, step, logger }) => {
+      onFailure: async ({ event, step }) => {
         const original = event.data.event;
         // A malformed event was refused by its schema: it names no one we may write about.
         const parsed = auditRun.schema.safeParse(original.data);
         if (!parsed.success) {
-          logger.warn(
-            { eventId: original.id },
+          deps.logger.warn(
+            { eventId: original.id, runId: event.data.run_id },
             "[audit] malformed audit/run refused; nothing recorded",
           );
           return;
