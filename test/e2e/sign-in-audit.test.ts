@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { http, HttpResponse } from "msw";
 import { describe, expect, it } from "vitest";
 import { createInstallation, createUser } from "../support/fixtures.ts";
@@ -137,6 +138,24 @@ describe("sign-in to audit, end to end over HTTP", () => {
     const res = await s.action("bootstrap-profile", token);
     expect(await res.json()).toMatchObject({ data: { audit: "already_audited" } });
     expect(s.executor.stored.events.length).toBe(before);
+  });
+
+  it("answers 409 github_identity_missing to a user who signed up without GitHub, and writes nothing", async () => {
+    const s = stack.arrange();
+    const userId = randomUUID();
+    await db.sql`insert into auth.users (id, email) values (${userId}, 'mail-only@example.test')`;
+    const token = await s.userToken({ id: userId, login: "mail-only", githubId: 1 });
+
+    const res = await s.action("bootstrap-profile", token);
+    expect(res.status).toBe(409);
+    expect(await res.json()).toEqual({
+      error: "github_identity_missing",
+      message: expect.stringMatching(/sign in with GitHub/i),
+    });
+    expect(await db.sql`select 1 from public.profiles where id = ${userId}`).toHaveLength(0);
+    expect(s.executor.stored.events).toEqual([]);
+    // A refusal the user can act on, not a server fault.
+    expect(s.logLines.join("")).not.toMatch(/"level":50/);
   });
 
   it("refuses a forged server-controlled field in the action input", async () => {

@@ -1,9 +1,20 @@
 /**
- * Typed domain errors for RPC failures. Callers branch on the class, never on a
- * driver's error; messages name the RPC and SQLSTATE, never argument values.
+ * Typed domain errors for RPC failures: the one place that says what each failure
+ * means to a client. Callers branch on the class, never on a driver's error.
+ * Messages name the RPC and SQLSTATE, never argument values.
  */
+
+/** Statuses an RPC failure can answer with; 500 = the server or schema is wrong. */
+export type RpcErrorStatus = 400 | 404 | 409 | 500 | 503;
+
 export class RpcError extends Error {
   override name = "RpcError";
+  /** The HTTP status a server action answers with. */
+  readonly status: RpcErrorStatus = 500;
+  /** The `error` code a client branches on; only non-500 errors reach a client. */
+  readonly clientCode: string = "internal_error";
+  /** Written for the user, sent with clientCode; never quotes input. */
+  readonly clientMessage: string | undefined = undefined;
   readonly retryable: boolean = false;
   constructor(
     readonly rpc: string,
@@ -16,27 +27,48 @@ export class RpcError extends Error {
 
 export class ClaimLimitReachedError extends RpcError {
   override name = "ClaimLimitReachedError";
+  override readonly status = 409;
+  override readonly clientCode = "claim_limit_reached";
+  override readonly clientMessage =
+    "you already hold 3 active claims; release or complete one first";
 }
+/** Also for someone else's recommendation: no existence oracle. */
 export class RecommendationNotFoundError extends RpcError {
   override name = "RecommendationNotFoundError";
+  override readonly status = 404;
+  override readonly clientCode = "recommendation_not_found";
 }
 export class RecommendationNotOpenError extends RpcError {
   override name = "RecommendationNotOpenError";
+  override readonly status = 409;
+  override readonly clientCode = "recommendation_not_open";
 }
 export class RecommendationNotClaimedError extends RpcError {
   override name = "RecommendationNotClaimedError";
+  override readonly status = 409;
+  override readonly clientCode = "recommendation_not_claimed";
 }
+/** The account signed up another way (e-mail, say): nothing links it to GitHub. */
 export class GitHubIdentityMissingError extends RpcError {
   override name = "GitHubIdentityMissingError";
+  override readonly status = 409;
+  override readonly clientCode = "github_identity_missing";
+  override readonly clientMessage =
+    "this account has no GitHub identity; sign in with GitHub (or link GitHub to this account) and try again";
 }
 export class ProfileMissingError extends RpcError {
   override name = "ProfileMissingError";
+  override readonly status = 409;
+  override readonly clientCode = "profile_missing";
+  override readonly clientMessage = "no profile yet; sign in (bootstrap-profile) first";
 }
 export class PermissionDeniedError extends RpcError {
   override name = "PermissionDeniedError";
 }
 export class InvalidArgumentsError extends RpcError {
   override name = "InvalidArgumentsError";
+  override readonly status = 400;
+  override readonly clientCode = "invalid_arguments";
 }
 export class ConflictError extends RpcError {
   override name = "ConflictError";
@@ -44,6 +76,8 @@ export class ConflictError extends RpcError {
 /** The database could not be reached or is overloaded: safe to retry. */
 export class DatabaseUnavailableError extends RpcError {
   override name = "DatabaseUnavailableError";
+  override readonly status = 503;
+  override readonly clientCode = "database_unavailable";
   override readonly retryable = true;
 }
 /** The RPC answered with a shape its contract does not allow. */
