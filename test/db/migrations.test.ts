@@ -1,14 +1,14 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { MIGRATIONS_DIR, MigrationError, migrate } from "../../src/db/migrate.ts";
 import { createSql } from "../../src/db/sql-client.ts";
-import { readdir } from "node:fs/promises";
+import { useTempDirs } from "../support/temp-dir.ts";
 
 const admin = createSql(inject("pgAdminUrl"), { max: 1 });
 const created: string[] = [];
+const tempDir = useTempDirs("mig");
 
 async function emptyDatabase() {
   const name = `m_${randomBytes(5).toString("hex")}`;
@@ -51,7 +51,7 @@ describe("migration runner", () => {
 
   it("rolls back a failing migration completely and names it", async () => {
     const sql = await emptyDatabase();
-    const dir = await mkdtemp(path.join(tmpdir(), "cfj-mig-"));
+    const dir = await tempDir();
     await writeFile(
       path.join(dir, "20990101000000_good.sql"),
       "create table public.kept (id int);",
@@ -71,7 +71,7 @@ describe("migration runner", () => {
 
   it("refuses a file that does not follow the Supabase naming", async () => {
     const sql = await emptyDatabase();
-    const dir = await mkdtemp(path.join(tmpdir(), "cfj-mig-"));
+    const dir = await tempDir();
     await writeFile(path.join(dir, "0012_claim.sql"), "select 1;");
     await expect(migrate(sql, { dir })).rejects.toBeInstanceOf(MigrationError);
     await sql.end();

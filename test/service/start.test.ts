@@ -1,9 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { freePort } from "../../src/db/free-port.ts";
+import { useTempDirs } from "../support/temp-dir.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const TSX = path.join(ROOT, "node_modules/tsx/dist/cli.mjs");
@@ -53,15 +52,11 @@ async function healthz(
   }
 }
 
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
+const tempDir = useTempDirs("start");
 
 describe("npm start on the embedded defaults", () => {
   it("serves /healthz on a fresh data folder, refuses a second instance, stops cleanly, and serves again after a restart", async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), "cfj-start-"));
-    dirs.push(dir);
+    const dir = await tempDir();
     const env = {
       EMBEDDED_PG_DIR: dir,
       EMBEDDED_PG_PORT: String(await freePort()),

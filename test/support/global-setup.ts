@@ -7,6 +7,7 @@ import { freePort } from "../../src/db/free-port.ts";
 import { migrate } from "../../src/db/migrate.ts";
 import { createSql } from "../../src/db/sql-client.ts";
 import { TEMPLATE_DB } from "./pg.ts";
+import { TEMP_PREFIX, leftoverTempDirs } from "./temp-dir.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -19,7 +20,8 @@ declare module "vitest" {
  * which every test file clones its own database in ~0.1 s.
  */
 export default async function setup(project: TestProject) {
-  const dir = await mkdtemp(path.join(tmpdir(), "cfj-test-pg-"));
+  const startedAt = Date.now();
+  const dir = await mkdtemp(path.join(tmpdir(), `${TEMP_PREFIX}test-pg-`));
   const pg = await startEmbeddedPostgres({ dir, port: await freePort(), durable: false });
   const admin = createSql(pg.url, { max: 1 });
   await admin.unsafe(`create database ${TEMPLATE_DB}`);
@@ -32,6 +34,12 @@ export default async function setup(project: TestProject) {
   return async () => {
     await pg.stop();
     await rm(dir, { recursive: true, force: true });
+    const left = await leftoverTempDirs(startedAt);
+    if (left.length > 0) {
+      // vitest only logs a teardown error; the exit code is how CI notices.
+      console.error(`[test] tests left temporary folders behind: ${left.join(", ")}`);
+      process.exitCode = 1;
+    }
   };
 }
 

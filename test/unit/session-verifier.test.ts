@@ -1,10 +1,9 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { SignJWT, exportJWK, generateKeyPair, type JWTPayload } from "jose";
 import { http, HttpResponse } from "msw";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { localDevSecret } from "../../src/auth/local-dev-secret.ts";
 import { mintDevToken } from "../../src/auth/mint-dev-token.ts";
 import { SessionError } from "../../src/auth/session-error.ts";
@@ -12,6 +11,7 @@ import { sessionVerifierFromEnv } from "../../src/auth/session-verifier-from-env
 import { createSessionVerifier } from "../../src/auth/session-verifier.ts";
 import { readEnv } from "../../src/config/env.ts";
 import { useMsw } from "../support/msw.ts";
+import { useTempDirs } from "../support/temp-dir.ts";
 
 // Everything secret is made at run time; the clock is frozen so expiry is exact.
 const NOW = new Date("2031-03-04T05:06:07Z");
@@ -218,9 +218,9 @@ describe("createSessionVerifier with a remote JWKS", () => {
 });
 
 describe("sessionVerifierFromEnv and the local development secret", () => {
+  const tempDir = useTempDirs("auth");
   let dir: string;
-  beforeAll(async () => (dir = await mkdtemp(path.join(tmpdir(), "cfj-auth-"))));
-  afterAll(() => rm(dir, { recursive: true, force: true }));
+  beforeAll(async () => (dir = await tempDir()));
 
   it("creates the secret once, 0600, and reuses it", async () => {
     const first = await localDevSecret(dir);
