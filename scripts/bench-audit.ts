@@ -10,7 +10,7 @@
  * - round-robin: the first wave mints for all 20 installations, later waves
  *   reuse the tokens (warm tokens).
  * (a) createGitHubApp().collectAuditSignals: one GraphQL request per audit.
- * (b) the prior art's shape: one call per signal, in sequence (user, 3 searches,
+ * (b) a REST client's shape: one call per signal, in sequence (user, 3 searches,
  *     repository list, a GraphQL call for contributions), with the same App auth.
  * Exits 1 when a target is missed or the two disagree on any audit.
  */

@@ -5,8 +5,8 @@
  * concurrent clients. The work queue keeps each user's 10 claims adjacent, so
  * about three users have all their claims in flight at once: the contention a
  * user double-clicking through a list (or a script) creates.
- * (a) public.claim_recommendation_atomic vs (b) the seed-004 form (count
- * subquery in the UPDATE, no lock) in a scratch schema, run alternately in the
+ * (a) public.claim_recommendation_atomic vs (b) the naive form of docs/claim-cap.md
+ * (count subquery in the UPDATE, no lock) in a scratch schema, run alternately in the
  * same process on the same data, reset between runs.
  */
 import { mkdtemp, rm } from "node:fs/promises";
@@ -65,7 +65,7 @@ async function arrange(sql: Sql) {
       from generate_series(1, ${RECS_PER_USER}) n;
     insert into public.recommendations (user_id, candidate_issue_id, created_by, updated_by)
       select p.id, ci.id, 'system:bench', 'system:bench' from public.profiles p cross join public.candidate_issues ci;
-    -- The seed-004 form, kept only here as the baseline.
+    -- The naive form (docs/claim-cap.md), kept only here as the baseline.
     create schema bench_naive;
     create function bench_naive.claim(p_rec_id bigint, p_user_id uuid) returns table (id bigint)
     language sql security definer set search_path = '' as $$

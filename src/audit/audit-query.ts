@@ -1,7 +1,8 @@
 import { InvalidGitHubLoginError } from "./audit-errors.ts";
 
 /**
- * Every audit signal in one GraphQL request (the prior art needed ~7 calls).
+ * Every audit signal in one GraphQL request (a REST client needs ~7 calls; see
+ * scripts/bench-audit.ts).
  * Searches are aliased fields of the same request; PRs are searched with
  * `type: ISSUE` because GitHub's SearchType has no pull-request member.
  * `first: 1` on count-only connections: GitHub's documented node limit requires

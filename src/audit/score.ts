@@ -8,7 +8,7 @@ export const AUDIT_MAX_LEVEL = 2;
 
 /**
  * The XP itself is capped (not just the level), so levelForXp(xp) === level
- * for every stored audit; the prior art kept raw XP next to a clamped level.
+ * for every stored audit; never raw XP next to a clamped level.
  */
 export const AUDIT_XP_CAP = LEVEL_THRESHOLDS[AUDIT_MAX_LEVEL + 1]! - 1;
 

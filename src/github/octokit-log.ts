@@ -11,13 +11,9 @@ export interface OctokitLog {
 const silent = () => {};
 
 /**
- * Octokit's own lines go through pino with only their text. The objects passed
- * along are whole request options: @octokit/plugin-request-log (part of
- * @octokit/rest) calls `log.debug("request", options)` on the token exchange
- * with `headers.authorization: "bearer <App JWT>"` in clear. Per-request lines (`POST /graphql - 200 ... in 98ms`) are
- * debug; request-log reports every failure as `error`, which is a warning here
- * because the caller gets a typed error and decides how bad it is.
- * Without a logger Octokit is silenced: its defaults write to the console.
+ * Octokit's lines go through pino as text only: the objects passed along are whole
+ * request options, App JWT included (@octokit/plugin-request-log). Its failures are
+ * warnings here, since the caller gets a typed error. No logger: silent, not console.
  */
 export function octokitLog(logger: Logger | undefined): OctokitLog {
   if (!logger) return { debug: silent, info: silent, warn: silent, error: silent };

@@ -89,9 +89,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     },
     options.destination ?? pino.destination(1),
   );
-  // `formatters.bindings` cannot do this: pino's child() swaps it for the
-  // identity before serializing child bindings (lib/proto.js). Children are
-  // Object.create(parent), so this override reaches grandchildren too.
+  // Not formatters.bindings: child() bypasses it (pino lib/proto.js). test/unit/logger.test.ts pins grandchildren.
   // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with each child's own `this`
   const child = logger.child;
   logger.child = function (this: Logger, bindings, childOptions) {

@@ -12,28 +12,18 @@ import {
  * step input and output, step and function error (message, stack, cause) and
  * function result. This middleware keeps credentials out of all of them.
  *
- * Add the class itself to the client: `new Inngest({ id, middleware: [CredentialFirewall] })`.
- * The SDK instantiates it per request and per send (Inngest.js `_send`), so it
- * holds no state. Put it LAST: transformSendEvent runs in array order, so it
- * then sees what other transformers (e.g. encryption) hand to the SDK. The
- * SDK's own logger middleware always comes first (Inngest.js constructor), so
- * its "Inngest step error" / "Inngest function error" lines get our redacted error.
- *
- * Only the wrap and transform hooks can stop anything: an error thrown from an on*
- * hook is caught and logged as "middleware error" (middleware/manager.js).
+ * Add the class LAST to the client's middleware: transforms run in array order, so it
+ * sees what others (encryption, say) hand to the SDK. Only wrap and transform hooks can
+ * stop anything; the SDK catches errors thrown from on* hooks.
  */
 
 const MAX_LISTED = 10;
-// step.fetch and step.ai.infer put headers and the model's auth_key in the op's
-// opts (InngestStepTools.js), which Inngest executes and stores; middleware
-// only sees `input`, which is empty for them, so they are refused outright.
+// Their headers and auth_key travel in op opts that Inngest stores and no hook sees: refused outright.
 const OPAQUE_STEP_TYPES = new Set(["fetch", "ai.infer"]);
 
 /**
- * Non-retriable: the same code would produce the same credential again, so a
- * retry can only fail again. The engine decides with `instanceof
- * NonRetriableError` (engine.js `retriability`), so our own `name` is safe.
- * Its message lists paths and kinds, never values.
+ * Non-retriable: the same code would produce the same credential again. Its message
+ * lists paths and kinds, never values.
  */
 export class CredentialLeakError extends NonRetriableError {
   readonly findings: readonly CredentialFinding[];
@@ -55,12 +45,9 @@ function refuseIfLeaking(value: unknown, subject: string, advice: string): void 
 }
 
 /**
- * Redacts a thrown value before the SDK serializes it; serializeError keeps
- * name, message, stack, code and a 5-level cause chain, and stores a thrown
- * non-Error object's JSON as the message (helpers/errors.js). Errors are fixed IN
- * PLACE rather than copied: the engine compares the error a function rethrows
- * with the StepError it raised (`error === state.recentlyRejectedStepError`)
- * to decide retriability, and private fields would not survive a copy.
+ * Redacts a thrown value before the SDK stores it (message, stack, cause chain; a
+ * non-Error's JSON). Errors are fixed in place: the SDK compares a rethrown step error
+ * by identity to decide retriability (test/unit/credential-firewall.test.ts pins it).
  */
 export function redactThrown(thrown: unknown): unknown {
   if (typeof thrown === "string") return redactCredentials(thrown);

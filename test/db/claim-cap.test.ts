@@ -49,7 +49,7 @@ describe("claim_recommendation_atomic under contention", () => {
     }
   });
 
-  it("the same harness does push the naive seed-004 form over the cap (the test can see a race)", async () => {
+  it("the same harness does push the naive form (docs/claim-cap.md) over the cap (the test can see a race)", async () => {
     // Control: if this stopped failing the naive form, the contention above would prove nothing.
     await db.sql.unsafe(`
       create schema if not exists naive;

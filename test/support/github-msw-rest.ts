@@ -4,8 +4,7 @@ import { auditGraphqlResponse } from "./github-graphql-fixtures.ts";
 import type { FakeContext } from "./github-msw.ts";
 
 /**
- * REST endpoints for the benchmark's baseline only: the prior art's one call per
- * signal. Every answer is derived from the same auditGraphqlResponse fixture as
+ * REST endpoints for the benchmark's baseline only: one REST call per signal. Every answer is derived from the same auditGraphqlResponse fixture as
  * the GraphQL answer, so both ways of auditing must produce equal AuditSignals.
  */
 

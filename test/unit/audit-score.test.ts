@@ -85,7 +85,7 @@ describe("scoreAudit", () => {
     expect(AUDIT_XP_CAP).toBe(1118);
     const everything = Object.fromEntries(SIGNALS.map((s) => [s, 1e6])) as unknown as AuditSignals;
     const result = scoreAudit(everything);
-    // The uncapped sum would be level 3: the prior art stored that XP next to level 2.
+    // The uncapped sum would be level 3; storing it next to level 2 would disagree.
     expect(Object.values(result.breakdown).reduce((a, b) => a + b)).toBeGreaterThanOrEqual(
       LEVEL_THRESHOLDS[3],
     );
