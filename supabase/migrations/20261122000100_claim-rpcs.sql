@@ -1,6 +1,6 @@
 -- Claiming recommendations, capped at 3 active claims per user.
 --
--- Error contract (SQLSTATE, mapped to typed errors by src/db/rpc-errors.ts):
+-- Error contract (SQLSTATE, mapped to typed errors by src/db/rpc/errors.ts):
 --   CF001 claim_limit_reached   the user already has 3 active claims
 --   CF002 recommendation_not_found   no such recommendation for this user
 --   CF003 recommendation_not_open    it is claimed, completed or expired
