@@ -31,6 +31,19 @@ function completed(key: string, userId: string) {
     p_xp: 500,
     p_level: 2,
     p_actor: "system:audit-run",
+    p_run_id: "run-1",
+  };
+}
+
+function skipped(key: string, userId: string, reason = "no_auth_source", runId = "run-1") {
+  return {
+    ...completed(key, userId),
+    p_status: "skipped" as const,
+    p_reason: reason,
+    p_signals: null,
+    p_xp: null,
+    p_level: null,
+    p_run_id: runId,
   };
 }
 
@@ -71,7 +84,7 @@ describe("bootstrap_profile", () => {
 });
 
 describe("audit_context", () => {
-  it("honours an event's installation only when it is active and linked to the user", async () => {
+  it("uses an event's installation only when it is active and linked to the user, never another one", async () => {
     const r = rpc();
     const user = await createUser(db.sql);
     const own = await createInstallation(db.sql, { accountId: user.githubId });
@@ -86,12 +99,18 @@ describe("audit_context", () => {
       status: "suspended",
     });
     const pick = async (p_installation_id: number | null) =>
-      (await r.call("audit_context", { p_user_id: user.id, p_installation_id }))[0]!
-        .installation_id;
+      (
+        await r.call("audit_context", {
+          p_user_id: user.id,
+          p_installation_id,
+          p_idempotency_key: "audit/run:none",
+        })
+      )[0]!.installation_id;
     expect(await pick(org)).toBe(org);
     expect(await pick(null)).toBe(own);
-    expect(await pick(foreign)).toBe(own);
-    expect(await pick(suspended)).toBe(own);
+    // The run's concurrency key names the event's installation: it must not use another.
+    expect(await pick(foreign)).toBeNull();
+    expect(await pick(suspended)).toBeNull();
     await r.close();
   });
 });
@@ -106,16 +125,38 @@ describe("record_audit", () => {
       p_xp: 1000,
       p_level: 2,
     });
-    expect(first[0]!.created).toBe(true);
-    expect(again).toEqual([{ audit_id: first[0]!.audit_id, created: false }]);
+    expect(first).toEqual([
+      {
+        audit_id: expect.any(Number),
+        status: "completed",
+        reason: null,
+        xp: 500,
+        level: 2,
+        changed: true,
+        announced: false,
+      },
+    ]);
+    // A completed audit is final: the second call returns what is recorded.
+    expect(again).toEqual([{ ...first[0], changed: false }]);
     expect(
       await db.sql`select xp, level, created_by from public.audits where user_id = ${user.id}`,
     ).toEqual([{ xp: 500, level: 2, created_by: "system:audit-run" }]);
     const [profile] =
       await db.sql`select xp, level, audited_at is not null as audited, updated_by from public.profiles where id = ${user.id}`;
     expect(profile).toEqual({ xp: 500, level: 2, audited: true, updated_by: "system:audit-run" });
-    const [ctx] = await r.call("audit_context", { p_user_id: user.id, p_installation_id: null });
-    expect(ctx!.audited).toBe(true);
+    const [ctx] = await r.call("audit_context", {
+      p_user_id: user.id,
+      p_installation_id: null,
+      p_idempotency_key: "audit/run:evt-1",
+    });
+    expect(ctx).toMatchObject({
+      completed_audit_id: first[0]!.audit_id,
+      audit_id: first[0]!.audit_id,
+      audit_status: "completed",
+      audit_xp: 500,
+      audit_level: 2,
+      audit_announced: false,
+    });
     await r.close();
   });
 
@@ -129,11 +170,148 @@ describe("record_audit", () => {
         r.call("record_audit", completed("audit/run:evt-race", user.id)),
       ),
     );
-    expect(results.flat().filter((row) => row.created)).toHaveLength(1);
+    expect(results.flat().filter((row) => row.changed)).toHaveLength(1);
     expect(new Set(results.flat().map((row) => row.audit_id)).size).toBe(1);
     expect(
       await db.sql`select 1 from public.audits where idempotency_key = 'audit/run:evt-race'`,
     ).toHaveLength(1);
+    await r.close();
+  });
+
+  it("completes the same row when a later run of the event can finish, keeping its history", async () => {
+    const r = rpc();
+    const user = await createUser(db.sql);
+    const key = "audit/run:evt-upgrade";
+    const [first] = await r.call("record_audit", skipped(key, user.id, "no_auth_source", "run-a"));
+    const [failed] = await r.call("record_audit", {
+      ...skipped(key, user.id, "retries_exhausted", "run-b"),
+      p_status: "failed",
+    });
+    const [done] = await r.call("record_audit", { ...completed(key, user.id), p_run_id: "run-c" });
+    expect([first!.audit_id, failed!.audit_id]).toEqual([done!.audit_id, done!.audit_id]);
+    expect(done).toMatchObject({ status: "completed", xp: 500, level: 2, changed: true });
+
+    const [row] = await db.sql`
+      select status, reason, xp, level, attempts, last_run_id, updated_by
+        from public.audits where idempotency_key = ${key}`;
+    expect(row).toEqual({
+      status: "completed",
+      reason: null,
+      xp: 500,
+      level: 2,
+      attempts: 3,
+      last_run_id: "run-c",
+      updated_by: "system:audit-run",
+    });
+    expect(
+      await db.sql`
+        select from_status, from_reason, to_status, to_reason, run_id, actor
+          from public.audit_transitions where audit_id = ${done!.audit_id} order by id`,
+    ).toEqual([
+      {
+        from_status: null,
+        from_reason: null,
+        to_status: "skipped",
+        to_reason: "no_auth_source",
+        run_id: "run-a",
+        actor: "system:audit-run",
+      },
+      {
+        from_status: "skipped",
+        from_reason: "no_auth_source",
+        to_status: "failed",
+        to_reason: "retries_exhausted",
+        run_id: "run-b",
+        actor: "system:audit-run",
+      },
+      {
+        from_status: "failed",
+        from_reason: "retries_exhausted",
+        to_status: "completed",
+        to_reason: null,
+        run_id: "run-c",
+        actor: "system:audit-run",
+      },
+    ]);
+    const [profile] = await db.sql`select xp, level from public.profiles where id = ${user.id}`;
+    expect(profile).toEqual({ xp: 500, level: 2 });
+    await r.close();
+  });
+
+  it("never downgrades a completed audit: a late failure handler changes nothing", async () => {
+    const r = rpc();
+    const user = await createUser(db.sql);
+    const key = "audit/run:evt-final";
+    const [done] = await r.call("record_audit", completed(key, user.id));
+    const [late] = await r.call("record_audit", {
+      ...skipped(key, user.id, "retries_exhausted", "run-2"),
+      p_status: "failed",
+    });
+    expect(late).toEqual({ ...done, changed: false });
+    expect(
+      await db.sql`select 1 from public.audit_transitions where audit_id = ${done!.audit_id}`,
+    ).toHaveLength(1);
+  });
+
+  it("a retry of the same run with the same outcome adds no history", async () => {
+    const r = rpc();
+    const user = await createUser(db.sql);
+    const key = "audit/run:evt-same";
+    await r.call("record_audit", skipped(key, user.id));
+    const [again] = await r.call("record_audit", skipped(key, user.id));
+    expect(again).toMatchObject({ status: "skipped", reason: "no_auth_source", changed: false });
+    const [row] = await db.sql`select attempts from public.audits where idempotency_key = ${key}`;
+    expect(row).toEqual({ attempts: 1 });
+    await r.close();
+  });
+
+  it("lets exactly one of two racing runs complete a skipped row", async () => {
+    const r = createRpcClient(
+      createSqlTransport(createSql(db.url, { max: 4, role: "service_role" })),
+    );
+    const user = await createUser(db.sql);
+    const key = "audit/run:evt-rerun-race";
+    await r.call("record_audit", skipped(key, user.id));
+    const results = await Promise.all(
+      ["run-x", "run-y"].map((run) =>
+        r.call("record_audit", { ...completed(key, user.id), p_run_id: run }),
+      ),
+    );
+    expect(
+      results
+        .flat()
+        .map((row) => row.changed)
+        .sort(),
+    ).toEqual([false, true]);
+    expect(results.flat().every((row) => row.status === "completed")).toBe(true);
+    await r.close();
+  });
+
+  it("refuses a key recorded for another user", async () => {
+    const r = rpc();
+    const [a, b] = [await createUser(db.sql), await createUser(db.sql)];
+    await r.call("record_audit", skipped("audit/run:evt-owner", a.id));
+    await expect(
+      r.call("record_audit", completed("audit/run:evt-owner", b.id)),
+    ).rejects.toBeInstanceOf(InvalidArgumentsError);
+    await r.close();
+  });
+
+  it("marks a completed audit announced once", async () => {
+    const r = rpc();
+    const user = await createUser(db.sql);
+    const [done] = await r.call("record_audit", completed("audit/run:evt-ann", user.id));
+    const [first] = await r.call("mark_audit_announced", {
+      p_audit_id: done!.audit_id,
+      p_actor: "system:audit-run",
+    });
+    const [second] = await r.call("mark_audit_announced", {
+      p_audit_id: done!.audit_id,
+      p_actor: "system:audit-run",
+    });
+    expect(second!.announced_at).toEqual(first!.announced_at);
+    const [again] = await r.call("record_audit", completed("audit/run:evt-ann", user.id));
+    expect(again).toMatchObject({ announced: true, changed: false });
     await r.close();
   });
 

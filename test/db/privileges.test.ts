@@ -49,7 +49,7 @@ describe("roles and row level security", () => {
     expect(fns.map((f) => f.sig)).toEqual(
       expect.arrayContaining([
         "claim_recommendation_atomic(bigint,uuid)",
-        "record_audit(text,uuid,text,text,bigint,jsonb,integer,smallint,text)",
+        "record_audit(text,uuid,text,text,bigint,jsonb,integer,smallint,text,text)",
       ]),
     );
     for (const { sig } of fns) {

@@ -54,21 +54,31 @@ describe("audit-run resolves auth at run time", () => {
     expect(await auditsOf(user.id)).toMatchObject([{ status: "completed", installation_id: own }]);
   });
 
-  it("ignores an installationId that is not the user's and falls back to theirs", async () => {
+  it("uses no installation but the one the event names: one that is not the user's ends skipped", async () => {
     const s = stack.arrange();
     const user = await createUser(db.sql);
-    const own = await createInstallation(db.sql, { accountId: user.githubId });
+    await createInstallation(db.sql, { accountId: user.githubId });
     const foreign = await createInstallation(db.sql, { accountId: 77_000_002 });
-    await s.executor.send(auditEvent(user, foreign));
-    expect(await auditsOf(user.id)).toMatchObject([{ status: "completed", installation_id: own }]);
-    expect(s.fake.state.mints.has(foreign)).toBe(false);
+    const [run] = await s.executor.send(auditEvent(user, foreign));
+    // The run's concurrency key names `foreign`: spending another installation's budget under it is refused.
+    expect(run!.result).toMatchObject({ status: "skipped", reason: "installation_unavailable" });
+    expect(await auditsOf(user.id)).toMatchObject([
+      { status: "skipped", reason: "installation_unavailable", installation_id: foreign },
+    ]);
+    expect(s.fake.state.requests.mint + s.fake.state.requests.graphql).toBe(0);
   });
 
   it("records a skipped audit with reason no_auth_source when there is no installation", async () => {
     const s = stack.arrange();
     const user = await createUser(db.sql);
     const [run] = await s.executor.send(auditEvent(user));
-    expect(run!.result).toEqual({ status: "skipped", reason: "no_auth_source" });
+    expect(run!.result).toEqual({
+      status: "skipped",
+      reason: "no_auth_source",
+      auditId: expect.any(Number),
+      xp: null,
+      level: null,
+    });
     expect(await auditsOf(user.id)).toMatchObject([
       { status: "skipped", reason: "no_auth_source", installation_id: null },
     ]);
@@ -79,9 +89,13 @@ describe("audit-run resolves auth at run time", () => {
     const s = stack.arrange();
     const user = await createUser(db.sql);
     await createInstallation(db.sql, { accountId: user.githubId });
-    await s.executor.send(auditEvent(user, undefined, "first"));
+    const [first] = await s.executor.send(auditEvent(user, undefined, "first"));
     const [again] = await s.executor.send(auditEvent(user, undefined, "second"));
-    expect(again!.result).toEqual({ status: "skipped", reason: "already_audited" });
+    expect(again!.result).toEqual({
+      status: "skipped",
+      reason: "already_audited",
+      auditId: (first!.result as { auditId: number }).auditId,
+    });
     expect(await auditsOf(user.id)).toHaveLength(1);
     expect(s.fake.state.requests.graphql).toBe(1);
   });
@@ -91,7 +105,7 @@ describe("audit-run resolves auth at run time", () => {
     const user = await createUser(db.sql);
     await createInstallation(db.sql, { accountId: user.githubId });
     const [run] = await s.executor.send(auditEvent(user));
-    expect(run!.result).toEqual({ status: "skipped", reason: "github_app_not_configured" });
+    expect(run!.result).toMatchObject({ status: "skipped", reason: "github_app_not_configured" });
     expect(await auditsOf(user.id)).toMatchObject([
       { status: "skipped", reason: "github_app_not_configured" },
     ]);
@@ -147,15 +161,16 @@ describe("permanent and rate-limit failures", () => {
     ["gone", "deleted", "installation_deleted"],
     ["suspended", "suspended", "installation_suspended"],
   ] as const)(
-    "a %s installation ends non-retriable, is marked %s, and the failure is recorded",
+    "a %s installation is marked %s and the run ends with the failed audit it recorded, without retrying",
     async (mode, status, reason) => {
       const s = stack.arrange();
       const user = await createUser(db.sql);
       const installationId = await createInstallation(db.sql, { accountId: user.githubId });
       s.fake.state.installationModes.set(installationId, mode);
       const [run] = await s.executor.send(auditEvent(user));
-      expect(run!.status).toBe("failed");
-      // Non-retriable: one mint attempt, no retry of the run.
+      // A domain outcome, not a fault: one attempt, and the result is the recorded row.
+      expect(run!.status).toBe("completed");
+      expect(run!.result).toMatchObject({ status: "failed", reason, auditId: expect.any(Number) });
       expect(run!.attempts.filter((a) => a.status >= 500)).toHaveLength(0);
       const [row] =
         await db.sql`select status, updated_by from public.github_installations where id = ${installationId}`;

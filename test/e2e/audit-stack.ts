@@ -5,7 +5,7 @@ import { createApplication } from "../../src/application.ts";
 import { mintDevToken } from "../../src/auth/mint-dev-token.ts";
 import { createSessionVerifier } from "../../src/auth/session-verifier.ts";
 import { readEnv } from "../../src/config/env.ts";
-import { createRpcClient } from "../../src/db/rpc/rpc-client.ts";
+import { createRpcClient, type RpcClient } from "../../src/db/rpc/rpc-client.ts";
 import { createSqlTransport } from "../../src/db/rpc/sql-transport.ts";
 import { createSql } from "../../src/db/sql-client.ts";
 import { createGitHubApp } from "../../src/github/github-app.ts";
@@ -39,13 +39,14 @@ export function useAuditStack() {
     for (const close of closers.splice(0)) await close();
   });
 
-  function arrange(options: { github?: boolean } = {}) {
+  function arrange(options: { github?: boolean; wrapRpc?: (rpc: RpcClient) => RpcClient } = {}) {
     const fake = createFakeGitHub({ baseUrl: GITHUB_URL, appId: APP_ID, publicKeyPem: publicKey });
     const { logger, lines: logLines } = collectingLogger({ level: "trace" });
     const rpc = createRpcClient(
       createSqlTransport(createSql(db.url, { max: 4, role: "service_role" })),
     );
     closers.push(() => rpc.close());
+    const appRpc = options.wrapRpc ? options.wrapRpc(rpc) : rpc;
     const env = readEnv({
       NODE_ENV: "test",
       INNGEST_SIGNING_KEY: keys.signingKey,
@@ -59,7 +60,7 @@ export function useAuditStack() {
         : createGitHubApp({ appId: APP_ID, privateKey, baseUrl: GITHUB_URL, logger });
     const application = createApplication({
       env,
-      rpc,
+      rpc: appRpc,
       logger,
       verifier: createSessionVerifier({ jwtSecret: keys.jwtSecret }),
       github,

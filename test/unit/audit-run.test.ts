@@ -65,21 +65,37 @@ describe("audit-run (unit)", () => {
     expect(inspect(error, { depth: null })).not.toContain(TOKEN);
   });
 
-  it("scores the collected signals and records them with the audit-run actor", async () => {
+  it("reports what the database recorded, and announces the completion it made", async () => {
     const github: GitHubAuditSource = { collectAuditSignals: async () => SIGNALS };
+    // The row says xp 300 / level 1, whatever this run scored: the result follows the row.
+    const row = { auditId: 11, status: "completed", reason: null, xp: 300, level: 1 };
     const engine = engineFor(github, [
       resolved,
-      { id: "record-audit", handler: () => ({ audit_id: 11, created: true }) },
+      { id: "record-audit", handler: () => ({ ...row, announced: false, changed: true }) },
       { id: "emit-audit-completed", handler: () => ({ ids: ["x"] }) },
+      { id: "mark-announced", handler: () => [{ audit_id: 11, announced_at: new Date() }] },
     ]);
     const { result, ctx } = await engine.execute();
-    expect(result).toEqual({
-      status: "completed",
-      auditId: 11,
-      level: expect.any(Number),
-      xp: expect.any(Number),
-    });
+    expect(result).toEqual(row);
     expect(ctx.step.run).toHaveBeenCalledWith("collect-signals", expect.any(Function));
+    expect(ctx.step.sendEvent).toHaveBeenCalledWith(
+      "emit-audit-completed",
+      expect.objectContaining({
+        id: "audit-completed-11",
+        data: expect.objectContaining({ xp: 300, level: 1 }),
+      }),
+    );
+  });
+
+  it("does not announce a completion another run made (a racing rerun)", async () => {
+    const github: GitHubAuditSource = { collectAuditSignals: async () => SIGNALS };
+    const row = { auditId: 12, status: "completed", reason: null, xp: 300, level: 1 };
+    const { result, ctx } = await engineFor(github, [
+      resolved,
+      { id: "record-audit", handler: () => ({ ...row, announced: false, changed: false }) },
+    ]).execute();
+    expect(result).toEqual(row);
+    expect(ctx.step.sendEvent).not.toHaveBeenCalled();
   });
 
   it("ends skipped without calling GitHub when resolve-auth finds no installation", async () => {
@@ -97,9 +113,26 @@ describe("audit-run (unit)", () => {
           installationId: null,
         }),
       },
-      { id: "record-skipped-audit", handler: () => [{ audit_id: 3, created: true }] },
+      {
+        id: "record-skipped-audit",
+        handler: () => ({
+          auditId: 3,
+          status: "skipped",
+          reason: "no_auth_source",
+          xp: null,
+          level: null,
+          announced: false,
+          changed: true,
+        }),
+      },
     ]).execute();
-    expect(result).toEqual({ status: "skipped", reason: "no_auth_source" });
+    expect(result).toEqual({
+      status: "skipped",
+      reason: "no_auth_source",
+      auditId: 3,
+      xp: null,
+      level: null,
+    });
     expect(called).toBe(false);
   });
 });

@@ -4,6 +4,8 @@ import { defineRpc } from "./define-rpc.ts";
 const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const timestamp = z.coerce.date();
 const systemActor = z.string().regex(/^system:[a-z][a-z0-9-]{1,62}$/);
+const auditStatus = z.enum(["completed", "skipped", "failed"]);
+const level = z.number().int().min(0).max(5);
 
 /**
  * Every Postgres function the service calls, one entry each. Argument names are
@@ -33,12 +35,26 @@ export const rpcContract = {
     }),
   ),
   audit_context: defineRpc(
-    z.object({ p_user_id: z.uuid(), p_installation_id: id.nullable() }).strict(),
+    z
+      .object({
+        p_user_id: z.uuid(),
+        p_installation_id: id.nullable(),
+        p_idempotency_key: z.string().min(1).max(200).nullable(),
+      })
+      .strict(),
     z.object({
       github_id: id.nullable(),
       github_login: z.string().nullable(),
       installation_id: id.nullable(),
-      audited: z.boolean(),
+      /** The user's latest completed audit, whichever event it came from. */
+      completed_audit_id: id.nullable(),
+      /** This event's own audit row, if one exists. */
+      audit_id: id.nullable(),
+      audit_status: auditStatus.nullable(),
+      audit_reason: z.string().nullable(),
+      audit_xp: z.number().int().min(0).nullable(),
+      audit_level: level.nullable(),
+      audit_announced: z.boolean().nullable(),
     }),
   ),
   record_audit: defineRpc(
@@ -46,16 +62,30 @@ export const rpcContract = {
       .object({
         p_idempotency_key: z.string().min(1).max(200),
         p_user_id: z.uuid(),
-        p_status: z.enum(["completed", "skipped", "failed"]),
+        p_status: auditStatus,
         p_reason: z.string().max(200).nullable(),
         p_installation_id: id.nullable(),
         p_signals: z.record(z.string(), z.number()).nullable(),
         p_xp: z.number().int().min(0).nullable(),
-        p_level: z.number().int().min(0).max(5).nullable(),
+        p_level: level.nullable(),
         p_actor: systemActor,
+        p_run_id: z.string().min(1).max(100),
       })
       .strict(),
-    z.object({ audit_id: id, created: z.boolean() }),
+    z.object({
+      audit_id: id,
+      status: auditStatus,
+      reason: z.string().nullable(),
+      xp: z.number().int().min(0).nullable(),
+      level: level.nullable(),
+      /** False when the row already held a final or identical outcome. */
+      changed: z.boolean(),
+      announced: z.boolean(),
+    }),
+  ),
+  mark_audit_announced: defineRpc(
+    z.object({ p_audit_id: id, p_actor: systemActor }).strict(),
+    z.object({ audit_id: id, announced_at: timestamp }),
   ),
   mark_installation_inactive: defineRpc(
     z

@@ -1,14 +1,21 @@
-import { NonRetriableError, RetryAfterError } from "inngest";
+import { RetryAfterError } from "inngest";
 import type { Logger } from "pino";
-import { scoreAudit } from "../../audit/score.ts";
 import { GitHubUserNotFoundError } from "../../audit/audit-errors.ts";
 import type { AuditSignals } from "../../audit/audit-signals.ts";
+import { scoreAudit } from "../../audit/score.ts";
+import type { RpcArgs } from "../../db/rpc/contract.ts";
 import type { RpcClient } from "../../db/rpc/rpc-client.ts";
-import { GitHubRateLimitError, InstallationUnavailableError } from "../../github/github-errors.ts";
 import type { GitHubAuditSource } from "../../github/github-app.ts";
+import { GitHubRateLimitError, InstallationUnavailableError } from "../../github/github-errors.ts";
 import type { AppInngest } from "../client.ts";
 import { auditCompleted, auditRun } from "../events.ts";
-import { resolveAuditAuth } from "./audit-auth.ts";
+import { permanentErrorsEndRuns } from "../permanent-rpc.ts";
+import { planAudit, type RecordedAudit } from "./audit-auth.ts";
+import {
+  AUDIT_INSTALLATION_KEY,
+  AUDIT_INSTALLATION_LIMIT,
+  AUDIT_USER_KEY,
+} from "./audit-run-flow.ts";
 
 export const AUDIT_ACTOR = "system:audit-run";
 
@@ -27,20 +34,32 @@ type Collected =
       reason: "installation_deleted" | "installation_suspended" | "github_user_not_found";
     };
 
+/** What a run reports: exactly what the audit row holds afterwards. */
+export type AuditRunResult =
+  | {
+      status: RecordedAudit["status"];
+      reason: string | null;
+      auditId: number;
+      xp: number | null;
+      level: number | null;
+    }
+  | { status: "skipped"; reason: string; auditId?: number };
+
 export function createAuditRun(inngest: AppInngest, deps: AuditRunDeps) {
+  const rpc = permanentErrorsEndRuns(deps.rpc);
+
   return inngest.createFunction(
     {
       id: "audit-run",
       triggers: [auditRun],
-      // Transient GitHub/database faults are retried; permanent ones end with NonRetriableError.
+      // Transient GitHub/database faults are retried; permanent ones end the run at once.
       retries: 4,
-      concurrency: [
-        // One audit per user at a time: racing sign-ins must not both spend GitHub quota.
-        { key: "event.data.userId", limit: 1 },
-        // One installation's hourly GitHub budget must not be drained by a burst from one org.
-        { key: "event.data.installationId", limit: 4 },
-      ],
-      // Retries exhausted (GitHub or the database down for too long): record it, never lose it silently.
+      // "skip": a run already in flight for this user produces their audit; a second one
+      // would repeat the same GitHub work. The skipped event can be rerun afterwards.
+      singleton: { key: AUDIT_USER_KEY, mode: "skip" },
+      concurrency: [{ key: AUDIT_INSTALLATION_KEY, limit: AUDIT_INSTALLATION_LIMIT }],
+      // Retries exhausted or a permanent error: record it on this event's row, never lose it
+      // silently. A completed row is final, so this never downgrades one.
       onFailure: async ({ event, step }) => {
         const original = event.data.event;
         // A malformed event was refused by its schema: it names no one we may write about.
@@ -52,43 +71,82 @@ export function createAuditRun(inngest: AppInngest, deps: AuditRunDeps) {
           );
           return;
         }
+        const permanent = event.data.error.name === "NonRetriableError";
         await step.run("record-failed-audit", () =>
-          deps.rpc.call("record_audit", {
-            ...outcome(original.id ?? event.data.run_id, parsed.data.userId, null),
-            p_status: "failed",
-            p_reason: "retries_exhausted",
-          }),
+          rpc.call(
+            "record_audit",
+            outcome(idempotencyKey(original.id ?? event.data.run_id), parsed.data.userId, {
+              p_status: "failed",
+              p_reason: permanent ? "permanent_error" : "retries_exhausted",
+              p_run_id: event.data.run_id,
+            }),
+          ),
         );
       },
     },
-    async ({ event, step, runId }) => {
+    async ({ event, step, runId }): Promise<AuditRunResult> => {
       const { userId } = event.data;
-      // The triggering event's id: a retry or a dashboard replay of this event shares it.
-      const key = event.id ?? runId;
+      // The triggering event's id: a retry, rerun or replay of this event shares it.
+      const key = idempotencyKey(event.id ?? runId);
+      const record = (args: Partial<RpcArgs<"record_audit">>) =>
+        rpc
+          .call("record_audit", outcome(key, userId, { p_run_id: runId, ...args }))
+          .then(([row]) => toRecorded(row!));
 
-      const auth = await step.run("resolve-auth", async () =>
-        resolveAuditAuth(deps.rpc, event.data, deps.github !== null),
-      );
-      if (auth.kind === "skip") {
-        if (auth.record) {
-          await step.run("record-skipped-audit", () =>
-            deps.rpc.call("record_audit", {
-              ...outcome(key, userId, auth.installationId),
-              p_status: "skipped",
-              p_reason: auth.reason,
-            }),
+      /** Announces a completion this run made, or one an earlier run could not announce. */
+      const finish = async (audit: RecordedAudit, announce: boolean): Promise<AuditRunResult> => {
+        if (audit.status === "completed" && announce && !audit.announced) {
+          // step.sendEvent, not inngest.send: a retried run does not send twice; the id makes a
+          // second send (a racing rerun repairing the same announcement) a no-op at Inngest.
+          await step.sendEvent(
+            "emit-audit-completed",
+            auditCompleted.create(
+              { userId, auditId: audit.auditId, level: audit.level!, xp: audit.xp! },
+              { id: `audit-completed-${audit.auditId}` },
+            ),
+          );
+          await step.run("mark-announced", () =>
+            rpc.call("mark_audit_announced", { p_audit_id: audit.auditId, p_actor: AUDIT_ACTOR }),
           );
         }
-        return { status: "skipped" as const, reason: auth.reason };
+        return {
+          status: audit.status,
+          reason: audit.reason,
+          auditId: audit.auditId,
+          xp: audit.xp,
+          level: audit.level,
+        };
+      };
+
+      const plan = await step.run("resolve-auth", () =>
+        planAudit(rpc, event.data, key, deps.github !== null),
+      );
+      if (plan.kind === "recorded") return finish(plan.audit, true);
+      if (plan.kind === "skip") {
+        if (!plan.record) {
+          return {
+            status: "skipped",
+            reason: plan.reason,
+            ...(plan.completedAuditId ? { auditId: plan.completedAuditId } : {}),
+          };
+        }
+        const recorded = await step.run("record-skipped-audit", () =>
+          record({
+            p_status: "skipped",
+            p_reason: plan.reason,
+            p_installation_id: plan.installationId,
+          }),
+        );
+        return finish(recorded, false);
       }
 
       const collected = await step.run("collect-signals", async (): Promise<Collected> => {
         try {
-          // The installation token is minted (or taken from the in-memory cache) inside this
-          // step and never leaves it: the step's output is derived, non-secret numbers.
+          // The installation token is minted (or reused from memory) inside this step and
+          // never leaves it: the step's output is derived, non-secret numbers.
           const signals = await deps.github!.collectAuditSignals({
-            installationId: auth.installationId,
-            login: auth.githubLogin,
+            installationId: plan.installationId,
+            login: plan.githubLogin,
           });
           return { ok: true, signals };
         } catch (err) {
@@ -98,11 +156,12 @@ export function createAuditRun(inngest: AppInngest, deps: AuditRunDeps) {
               reason: err.status === 404 ? "installation_deleted" : "installation_suspended",
             };
           }
-          if (err instanceof GitHubUserNotFoundError)
+          if (err instanceof GitHubUserNotFoundError) {
             return { ok: false, reason: "github_user_not_found" };
+          }
           if (err instanceof GitHubRateLimitError) {
             throw new RetryAfterError(
-              `[audit] GitHub rate limit for installation ${auth.installationId}`,
+              `[audit] GitHub rate limit for installation ${plan.installationId}`,
               err.resetAt,
             );
           }
@@ -113,67 +172,80 @@ export function createAuditRun(inngest: AppInngest, deps: AuditRunDeps) {
       if (!collected.ok) {
         if (collected.reason !== "github_user_not_found") {
           await step.run("deactivate-installation", () =>
-            deps.rpc.call("mark_installation_inactive", {
-              p_installation_id: auth.installationId,
+            rpc.call("mark_installation_inactive", {
+              p_installation_id: plan.installationId,
               p_status: collected.reason === "installation_deleted" ? "deleted" : "suspended",
               p_reason: "token mint refused by GitHub during audit",
               p_actor: AUDIT_ACTOR,
             }),
           );
         }
-        await step.run("record-failed-audit", () =>
-          deps.rpc.call("record_audit", {
-            ...outcome(key, userId, auth.installationId),
+        // A domain outcome, recorded on the row; nothing to retry. A rerun re-evaluates it.
+        const recorded = await step.run("record-failed-audit", () =>
+          record({
             p_status: "failed",
             p_reason: collected.reason,
+            p_installation_id: plan.installationId,
           }),
         );
-        throw new NonRetriableError(
-          `[audit] ${collected.reason} (installation ${auth.installationId})`,
-        );
+        return finish(recorded, false);
       }
 
       const score = scoreAudit(collected.signals);
-      const recorded = await step.run("record-audit", async () => {
-        const [row] = await deps.rpc.call("record_audit", {
-          ...outcome(key, userId, auth.installationId),
+      const recorded = await step.run("record-audit", () =>
+        record({
           p_status: "completed",
-          p_reason: null,
+          p_installation_id: plan.installationId,
           p_signals: { ...collected.signals },
           p_xp: score.xp,
           p_level: score.level,
-        });
-        return row!;
-      });
-
-      // step.sendEvent, not inngest.send: a retried run does not send twice, and the event id
-      // makes a replay's second send a no-op at Inngest too.
-      await step.sendEvent(
-        "emit-audit-completed",
-        auditCompleted.create(
-          { userId, auditId: recorded.audit_id, level: score.level, xp: score.xp },
-          { id: `audit-completed-${recorded.audit_id}` },
-        ),
+        }),
       );
-      return {
-        status: "completed" as const,
-        auditId: recorded.audit_id,
-        level: score.level,
-        xp: score.xp,
-      };
+      // Only the run that completed the row announces it: a racing rerun finds it completed.
+      return finish(recorded, recorded.changed);
     },
   );
 }
 
-function outcome(key: string, userId: string, installationId: number | null) {
+function idempotencyKey(eventId: string): string {
+  return `audit/run:${eventId}`;
+}
+
+function toRecorded(row: {
+  audit_id: number;
+  status: RecordedAudit["status"];
+  reason: string | null;
+  xp: number | null;
+  level: number | null;
+  changed: boolean;
+  announced: boolean;
+}): RecordedAudit & { changed: boolean } {
   return {
-    p_idempotency_key: `audit/run:${key}`,
+    auditId: row.audit_id,
+    status: row.status,
+    reason: row.reason,
+    xp: row.xp,
+    level: row.level,
+    announced: row.announced,
+    changed: row.changed,
+  };
+}
+
+function outcome(
+  key: string,
+  userId: string,
+  args: Partial<RpcArgs<"record_audit">> & Pick<RpcArgs<"record_audit">, "p_run_id">,
+): RpcArgs<"record_audit"> {
+  return {
+    p_idempotency_key: key,
     p_user_id: userId,
-    p_reason: null as string | null,
-    p_installation_id: installationId,
+    p_status: "skipped",
+    p_reason: null,
+    p_installation_id: null,
     p_signals: null,
     p_xp: null,
     p_level: null,
     p_actor: AUDIT_ACTOR,
+    ...args,
   };
 }

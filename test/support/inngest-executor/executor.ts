@@ -1,7 +1,7 @@
 import { http, HttpResponse, type RequestHandler } from "msw";
 import { z } from "zod";
 import { waitMatches } from "./expressions.ts";
-import { FUNCTION_FAILED_EVENT, buildRegistry } from "./functions.ts";
+import { FUNCTION_FAILED_EVENT, buildRegistry, type FunctionEntry } from "./functions.ts";
 import { seededUlid, ulid } from "./ids.ts";
 import { driveRun, type RunDeps } from "./drive.ts";
 import { createLiveRun, resolveWait, type LiveRun } from "./run.ts";
@@ -23,6 +23,12 @@ export interface InngestExecutor {
   send(events: SendableEvent | SendableEvent[]): Promise<StoredRun[]>;
   /** Drives queued runs, breadth-first, until none is left; resolves with them. */
   drain(): Promise<StoredRun[]>;
+  /**
+   * Dashboard Rerun: the same stored event under a new run id; event-id dedupe and
+   * idempotency do not apply, nor does the singleton model (so reruns can race, as two
+   * operators can make them). `together` reruns are driven at once, then the queue drains.
+   */
+  rerun(of: StoredRun, options?: { together?: number }): Promise<StoredRun[]>;
   /** Ends every pending waitForEvent with null (its timeout), then drains. */
   timeOutWaits(): Promise<StoredRun[]>;
   /** JSON of everything stored: events, step outputs and errors, results, run errors. */
@@ -116,17 +122,47 @@ export function createInngestExecutor(options: InngestExecutorOptions): InngestE
         });
         continue;
       }
-      const record: StoredRun = {
-        runId: ulid(),
-        functionId: entry.slug,
-        event,
-        status: "queued",
-        attempts: [],
-        steps: [],
-      };
-      stored.runs.push(record);
-      queue.push(createLiveRun(record, entry));
+      const singleton = entry.singletonKey(event);
+      if (singleton !== undefined && hasUnfinishedRun(entry, singleton)) {
+        stored.skipped.push({
+          reason: "singleton",
+          eventId: event.id,
+          internalId,
+          functionId: entry.slug,
+          key: singleton,
+        });
+        continue;
+      }
+      queue.push(newRun(entry, event));
     }
+  }
+
+  function newRun(entry: FunctionEntry, event: InngestEvent): LiveRun {
+    const record: StoredRun = {
+      runId: ulid(),
+      functionId: entry.slug,
+      event,
+      status: "queued",
+      attempts: [],
+      steps: [],
+    };
+    stored.runs.push(record);
+    return createLiveRun(record, entry);
+  }
+
+  function hasUnfinishedRun(entry: FunctionEntry, key: string): boolean {
+    return stored.runs.some(
+      (run) =>
+        run.functionId === entry.slug &&
+        run.status !== "completed" &&
+        run.status !== "failed" &&
+        entry.singletonKey(run.event) === key,
+    );
+  }
+
+  function settle(run: LiveRun): void {
+    if (run.record.status === "waiting") parked.add(run);
+    if (run.record.status === "failed") emitFailure(run.record);
   }
 
   /** All events valid or none stored, as the Event API answers 400 for a bad batch. */
@@ -174,8 +210,7 @@ export function createInngestExecutor(options: InngestExecutorOptions): InngestE
       for (let run = queue.shift(); run; run = queue.shift()) {
         driven.add(run.record);
         await driveRun(run, deps);
-        if (run.record.status === "waiting") parked.add(run);
-        if (run.record.status === "failed") emitFailure(run.record);
+        settle(run);
       }
     } finally {
       draining = false;
@@ -190,6 +225,14 @@ export function createInngestExecutor(options: InngestExecutorOptions): InngestE
     async send(events) {
       ingest(Array.isArray(events) ? events : [events], null);
       return drain();
+    },
+    async rerun(of, options = {}) {
+      const entry = registry.find((candidate) => candidate.slug === of.functionId);
+      if (!entry) throw new InngestExecutorError(`no function "${of.functionId}" to rerun`);
+      const runs = Array.from({ length: options.together ?? 1 }, () => newRun(entry, of.event));
+      await Promise.all(runs.map((run) => driveRun(run, deps)));
+      runs.forEach(settle);
+      return [...runs.map((run) => run.record), ...(await drain())];
     },
     async timeOutWaits() {
       for (const run of parked) {

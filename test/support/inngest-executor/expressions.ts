@@ -19,16 +19,17 @@ export function readPath(subject: unknown, path: string): unknown {
   return value;
 }
 
-/** Function-level `idempotency`: only a plain `event.a.b` path is modelled. */
-export function idempotencyKeyReader(
+/** Function-level `idempotency` or `singleton` key: only a plain `event.a.b` path is modelled. */
+export function eventKeyReader(
   functionId: string,
+  option: string,
   expression: string | undefined,
 ): (event: unknown) => string | undefined {
   if (expression === undefined) return () => undefined;
   const path = EVENT_PATH.exec(expression.trim())?.[1];
   if (!path) {
     throw new InngestExecutorError(
-      `function "${functionId}" has idempotency "${expression}"; only a plain event.<path> is modelled`,
+      `function "${functionId}" has ${option} "${expression}"; only a plain event.<path> is modelled`,
     );
   }
   return (event) => JSON.stringify(readPath(event, path) ?? null);

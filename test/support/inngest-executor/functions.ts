@@ -1,5 +1,5 @@
 import type { InngestFunction } from "inngest";
-import { idempotencyKeyReader } from "./expressions.ts";
+import { eventKeyReader } from "./expressions.ts";
 import { InngestExecutorError, type InngestEvent } from "./types.ts";
 
 export const FUNCTION_FAILED_EVENT = "inngest/function.failed";
@@ -11,18 +11,14 @@ export interface FunctionEntry {
   maxAttempts: number;
   matches(event: InngestEvent): boolean;
   idempotencyKey(event: InngestEvent): string | undefined;
+  /** `singleton` in mode "skip": a new run is skipped while one with this key is unfinished. */
+  singletonKey(event: InngestEvent): string | undefined;
 }
 
 // These decide whether, when or with which events a run starts. A wrong model
 // would let a test pass that production fails, so such functions are refused.
 // concurrency, throttle, priority and timeouts only change timing here.
-const UNMODELLED_OPTIONS = [
-  "batchEvents",
-  "debounce",
-  "rateLimit",
-  "cancelOn",
-  "singleton",
-] as const;
+const UNMODELLED_OPTIONS = ["batchEvents", "debounce", "rateLimit", "cancelOn"] as const;
 
 // SDK default (helpers/consts.ts defaultMaxRetries); attempts = retries + 1.
 const DEFAULT_RETRIES = 3;
@@ -72,7 +68,8 @@ export function buildRegistry(
       slug,
       maxAttempts: maxAttemptsOverride ?? (opts.retries ?? DEFAULT_RETRIES) + 1,
       matches: (event) => matchers.some((matches) => matches(event.name)),
-      idempotencyKey: idempotencyKeyReader(slug, opts.idempotency),
+      idempotencyKey: eventKeyReader(slug, "idempotency", opts.idempotency),
+      singletonKey: singletonKeyReader(slug, opts.singleton),
     };
     if (!opts.onFailure) return [main];
     // InngestFunction.getConfig registers onFailure as its own function
@@ -84,7 +81,23 @@ export function buildRegistry(
       matches: (event) =>
         event.name === FUNCTION_FAILED_EVENT && event.data["function_id"] === slug,
       idempotencyKey: () => undefined,
+      singletonKey: () => undefined,
     };
     return [main, failure];
   });
+}
+
+function singletonKeyReader(
+  slug: string,
+  singleton: { key?: string | undefined; mode: "skip" | "cancel" } | undefined,
+): (event: InngestEvent) => string | undefined {
+  if (singleton === undefined) return () => undefined;
+  if (singleton.mode !== "skip") {
+    throw new InngestExecutorError(
+      `function "${slug}" sets singleton mode "${singleton.mode}", which this executor does not model`,
+    );
+  }
+  // Without a key, the function as a whole is the singleton.
+  if (singleton.key === undefined) return () => "";
+  return eventKeyReader(slug, "singleton", singleton.key);
 }

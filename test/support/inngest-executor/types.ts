@@ -64,7 +64,7 @@ export interface StoredRun {
 }
 
 export interface SkippedRun {
-  reason: "duplicate-event-id" | "idempotency";
+  reason: "duplicate-event-id" | "idempotency" | "singleton";
   eventId: string;
   internalId: string;
   functionId?: string;

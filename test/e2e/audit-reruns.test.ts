@@ -1,0 +1,220 @@
+import { describe, expect, it } from "vitest";
+import { InvalidArgumentsError, RpcError } from "../../src/db/rpc/errors.ts";
+import type { RpcClient } from "../../src/db/rpc/rpc-client.ts";
+import { createInstallation, createUser } from "../support/fixtures.ts";
+import { useAuditStack } from "./audit-stack.ts";
+
+const stack = useAuditStack();
+const { db } = stack;
+
+type User = { id: string; login: string; githubId: number };
+
+function auditEvent(user: User, id = `audit-run:${user.id}:rerun`) {
+  return {
+    name: "audit/run",
+    id,
+    data: { userId: user.id, githubLogin: user.login, githubId: user.githubId },
+  };
+}
+
+async function rowOf(userId: string) {
+  const rows = await db.sql<
+    { id: number; status: string; reason: string | null; xp: number | null; level: number | null }[]
+  >`select id, status, reason, xp, level, attempts, announced_at is not null as announced
+      from public.audits where user_id = ${userId} order by id`;
+  expect(rows).toHaveLength(1);
+  return rows[0]!;
+}
+
+async function historyOf(auditId: number) {
+  return db.sql<
+    { from_status: string | null; to_status: string; to_reason: string | null; run_id: string }[]
+  >`
+    select from_status, to_status, to_reason, run_id from public.audit_transitions
+     where audit_id = ${auditId} order by id`;
+}
+
+function completedEvents(s: ReturnType<typeof stack.arrange>) {
+  return s.executor.stored.events.filter((e) => e.event.name === "audit/completed");
+}
+
+/** The run result must be exactly what the row holds. */
+function asRecorded(row: Awaited<ReturnType<typeof rowOf>>) {
+  return { status: row.status, reason: row.reason, auditId: row.id, xp: row.xp, level: row.level };
+}
+
+describe("dashboard reruns finish what the first run could not", () => {
+  it("a rerun over a skipped row completes that same row, updates the profile and announces once", async () => {
+    const s = stack.arrange();
+    const user = await createUser(db.sql);
+    const [first] = await s.executor.send(auditEvent(user));
+    const skipped = await rowOf(user.id);
+    expect(skipped).toMatchObject({ status: "skipped", reason: "no_auth_source" });
+
+    await createInstallation(db.sql, { accountId: user.githubId });
+    const [rerun] = await s.executor.rerun(first!);
+
+    const row = await rowOf(user.id);
+    expect(row).toMatchObject({
+      id: skipped.id,
+      status: "completed",
+      attempts: 2,
+      announced: true,
+    });
+    expect(rerun).toMatchObject({ status: "completed", result: asRecorded(row) });
+    const [profile] = await db.sql`select xp, level from public.profiles where id = ${user.id}`;
+    expect(profile).toEqual({ xp: row.xp, level: row.level });
+    expect(completedEvents(s).map((e) => e.event.data)).toEqual([
+      { userId: user.id, auditId: row.id, xp: row.xp, level: row.level },
+    ]);
+    expect(await historyOf(row.id)).toEqual([
+      {
+        from_status: null,
+        to_status: "skipped",
+        to_reason: "no_auth_source",
+        run_id: first!.runId,
+      },
+      { from_status: "skipped", to_status: "completed", to_reason: null, run_id: rerun!.runId },
+    ]);
+  });
+
+  it("a rerun over a failed row (retries exhausted) completes it once GitHub answers again", async () => {
+    const s = stack.arrange();
+    const user = await createUser(db.sql);
+    await createInstallation(db.sql, { accountId: user.githubId });
+    s.fake.state.graphqlModes.set(user.login, "5xx");
+    const [first] = await s.executor.send(auditEvent(user));
+    expect(first!.status).toBe("failed");
+    const failed = await rowOf(user.id);
+    expect(failed).toMatchObject({ status: "failed", reason: "retries_exhausted" });
+
+    s.fake.state.graphqlModes.delete(user.login);
+    const [rerun] = await s.executor.rerun(first!);
+    const row = await rowOf(user.id);
+    expect(row).toMatchObject({ id: failed.id, status: "completed", announced: true });
+    expect(rerun).toMatchObject({ status: "completed", result: asRecorded(row) });
+    expect(completedEvents(s)).toHaveLength(1);
+    expect((await historyOf(row.id)).map((h) => h.to_status)).toEqual(["failed", "completed"]);
+  });
+
+  it("a rerun over a completed row changes nothing, calls nothing and returns what is recorded", async () => {
+    const s = stack.arrange();
+    const user = await createUser(db.sql);
+    await createInstallation(db.sql, { accountId: user.githubId });
+    const [first] = await s.executor.send(auditEvent(user));
+    const before = await rowOf(user.id);
+    const requests = { ...s.fake.state.requests };
+
+    const [rerun] = await s.executor.rerun(first!);
+    expect(rerun).toMatchObject({ status: "completed", result: asRecorded(before) });
+    expect(rerun!.steps.map((step) => step.id)).toEqual(["resolve-auth"]);
+    expect(s.fake.state.requests).toEqual(requests);
+    expect(await rowOf(user.id)).toEqual(before);
+    expect(await historyOf(before.id)).toHaveLength(1);
+    expect(completedEvents(s)).toHaveLength(1);
+  });
+
+  it("two reruns racing over a skipped row leave one completed row and one audit/completed", async () => {
+    const s = stack.arrange();
+    const user = await createUser(db.sql);
+    const [first] = await s.executor.send(auditEvent(user));
+    await createInstallation(db.sql, { accountId: user.githubId });
+
+    const reruns = (await s.executor.rerun(first!, { together: 2 })).slice(0, 2);
+    const row = await rowOf(user.id);
+    expect(row).toMatchObject({ status: "completed", attempts: 2, announced: true });
+    for (const run of reruns) {
+      expect(run).toMatchObject({ status: "completed", result: asRecorded(row) });
+    }
+    // One announcement reaches consumers. The loser may repair a not-yet-marked announcement
+    // with the same event id, which Inngest drops as a duplicate.
+    expect(new Set(completedEvents(s).map((e) => e.event.id))).toEqual(
+      new Set([`audit-completed-${row.id}`]),
+    );
+    const duplicates = s.executor.stored.skipped.filter((k) => k.reason === "duplicate-event-id");
+    expect(completedEvents(s).length - duplicates.length).toBe(1);
+    // Both did the GitHub work; only the database decided which one completed the row.
+    expect((await historyOf(row.id)).map((h) => h.to_status)).toEqual(["skipped", "completed"]);
+  });
+
+  it("a rerun announces a completion whose audit/completed never went out", async () => {
+    const s = stack.arrange();
+    const user = await createUser(db.sql);
+    await createInstallation(db.sql, { accountId: user.githubId });
+    const [first] = await s.executor.send(auditEvent(user));
+    const row = await rowOf(user.id);
+    // As if the event API had been down until the run gave up after recording.
+    await db.sql`update public.audits set announced_at = null where id = ${row.id}`;
+
+    const [rerun] = await s.executor.rerun(first!);
+    expect(rerun!.steps.map((step) => step.id)).toEqual([
+      "resolve-auth",
+      "emit-audit-completed",
+      "mark-announced",
+    ]);
+    expect(await rowOf(user.id)).toMatchObject({ announced: true });
+    // The same event id both times: Inngest keeps one.
+    expect(new Set(completedEvents(s).map((e) => e.event.id))).toEqual(
+      new Set([`audit-completed-${row.id}`]),
+    );
+  });
+});
+
+describe("flow control and permanent errors", () => {
+  it("runs one audit per user at a time: a second event while one is unfinished is skipped", async () => {
+    const s = stack.arrange();
+    const user = await createUser(db.sql);
+    await createInstallation(db.sql, { accountId: user.githubId });
+    await s.executor.send([auditEvent(user, "first"), auditEvent(user, "second")]);
+    expect(s.executor.stored.skipped).toEqual([
+      expect.objectContaining({
+        reason: "singleton",
+        eventId: "second",
+        key: JSON.stringify(user.id),
+      }),
+    ]);
+    expect(s.fake.state.requests.graphql).toBe(1);
+  });
+
+  it("ends the run at once on an RPC argument error, and the failure handler records it", async () => {
+    let failNext = true;
+    const wrapRpc = (rpc: RpcClient): RpcClient => ({
+      ...rpc,
+      call(name, args) {
+        if (name === "record_audit" && failNext) {
+          failNext = false;
+          return Promise.reject(new InvalidArgumentsError(name, "22023", "an argument is invalid"));
+        }
+        return rpc.call(name, args);
+      },
+    });
+    const s = stack.arrange({ wrapRpc });
+    const user = await createUser(db.sql);
+    const [run] = await s.executor.send(auditEvent(user));
+    expect(run).toMatchObject({ status: "failed", error: { name: "NonRetriableError" } });
+    // Attempt numbers count retries: none happened.
+    expect(run!.attempts.map((a) => a.attempt)).toEqual(run!.attempts.map(() => 0));
+    const failure = s.executor.stored.runs.find((r) => r.functionId.endsWith("-failure"));
+    expect(failure?.status).toBe("completed");
+    expect(await rowOf(user.id)).toMatchObject({ status: "failed", reason: "permanent_error" });
+  });
+
+  it("keeps an unknown RPC error retriable", async () => {
+    let failures = 2;
+    const wrapRpc = (rpc: RpcClient): RpcClient => ({
+      ...rpc,
+      call(name, args) {
+        if (name === "record_audit" && failures-- > 0) {
+          return Promise.reject(new RpcError(name, "XX000", "failed with SQLSTATE XX000"));
+        }
+        return rpc.call(name, args);
+      },
+    });
+    const s = stack.arrange({ wrapRpc });
+    const user = await createUser(db.sql);
+    const [run] = await s.executor.send(auditEvent(user));
+    expect(run!.status).toBe("completed");
+    expect(run!.attempts.filter((a) => a.attempt > 0)).toHaveLength(2);
+    expect(await rowOf(user.id)).toMatchObject({ status: "skipped", reason: "no_auth_source" });
+  });
+});
