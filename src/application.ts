@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import { INNGEST_SERVE_PATH, createFunctions } from "../inngest.config.ts";
 import { createActions } from "./actions/index.ts";
 import type { SessionVerifier } from "./auth/session.ts";
-import type { Env } from "./config/env.ts";
+import { type Env, inngestDevMode, inngestServeOrigin } from "./config/env.ts";
 import type { RpcClient } from "./db/rpc/rpc-client.ts";
 import type { GitHubAuditSource } from "./github/github-app.ts";
 import { createHttpApp } from "./http/app.ts";
@@ -36,7 +36,15 @@ export function createApplication(deps: ApplicationDeps) {
     logger: deps.logger,
     verifier: deps.verifier,
     actions: createActions({ rpc: deps.rpc, inngest }),
-    inngest: { client: inngest, functions, servePath: INNGEST_SERVE_PATH },
+    inngest: {
+      client: inngest,
+      functions,
+      servePath: INNGEST_SERVE_PATH,
+      signed: !inngestDevMode(deps.env),
+      serveOrigin: inngestServeOrigin(deps.env),
+      enableUnauthedSync: deps.env.INNGEST_ENABLE_UNAUTHED_SYNC,
+      maxBodyBytes: deps.env.INNGEST_MAX_REQUEST_BYTES,
+    },
   });
   return { http, inngest, functions };
 }

@@ -18,6 +18,9 @@ const boolFlag = z
   .optional()
   .transform((v) => (v === undefined || v === "" ? undefined : v === "1" || v === "true"));
 
+/** Inngest caps a run's state (event + step outputs) at 32 MB; 1 MiB more covers the envelope. */
+export const INNGEST_MAX_REQUEST_BYTES_DEFAULT = 33 * 1024 * 1024;
+
 const envShape = {
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: port(3000).describe("HTTP port the service listens on"),
@@ -65,6 +68,22 @@ const envShape = {
   INNGEST_BASE_URL: optionalString
     .pipe(z.url({ protocol: /^https?$/ }).optional())
     .describe("self-hosted Inngest server URL"),
+  INNGEST_SERVE_ORIGIN: optionalString
+    .pipe(z.url({ protocol: /^https?$/ }).optional())
+    .describe("public origin Inngest calls and syncs, e.g. https://jobs.example.com"),
+  INNGEST_ENABLE_UNAUTHED_SYNC: boolFlag
+    .transform((v) => v ?? false)
+    .describe("1 = accept unsigned PUT /api/inngest (re-sync); off by default"),
+  INNGEST_MAX_REQUEST_BYTES: optionalString
+    .pipe(
+      z.coerce
+        .number<string | undefined>()
+        .int()
+        .min(64 * 1024)
+        .optional(),
+    )
+    .transform((v) => v ?? INNGEST_MAX_REQUEST_BYTES_DEFAULT)
+    .describe("largest body /api/inngest reads (default 33 MiB: Inngest's 32 MB run state)"),
 };
 
 export const envSchema = z.object(envShape).superRefine((env, ctx) => {
@@ -97,7 +116,36 @@ export const envSchema = z.object(envShape).superRefine((env, ctx) => {
         "required in production (or set INNGEST_DEV=1 for a dev server); without it /api/inngest would accept unsigned calls",
     });
   }
+  servingIssues(env, ctx);
 });
+
+function servingIssues(env: z.output<z.ZodObject<typeof envShape>>, ctx: z.RefinementCtx): void {
+  const dev = inngestDevMode(env);
+  const require = (path: string, message: string) =>
+    ctx.addIssue({ code: "custom", path: [path], message });
+  if (dev && !isLoopbackHost(env.HOST)) {
+    require(env.INNGEST_DEV ? "INNGEST_DEV" : "INNGEST_SIGNING_KEY", env.INNGEST_DEV
+      ? "dev mode (unsigned /api/inngest) is only allowed when HOST is a loopback address; unset it and set INNGEST_SIGNING_KEY"
+      : "required when HOST is not a loopback address: without it /api/inngest is unsigned and anyone who reaches the port can post made-up step results");
+  }
+  if (
+    !dev &&
+    !env.INNGEST_SERVE_ORIGIN &&
+    (env.NODE_ENV === "production" || !isLoopbackHost(env.HOST))
+  ) {
+    require("INNGEST_SERVE_ORIGIN", "required with a signing key in production or beyond loopback: the URL Inngest syncs comes from it, never from a request's Host header");
+  }
+  if (env.NODE_ENV !== "production") return;
+  if (!dev && !env.INNGEST_EVENT_KEY) {
+    require("INNGEST_EVENT_KEY", "required in production: without it no event can be sent");
+  }
+  if (!env.SUPABASE_JWT_SECRET && !env.SUPABASE_URL) {
+    require("SUPABASE_JWT_SECRET", "required in production, or SUPABASE_URL (tokens are then verified with the project's JWKS): the local development secret is never used in production");
+  }
+  if (!env.DATABASE_URL && !env.SUPABASE_URL) {
+    require("DATABASE_URL", "required in production, or SUPABASE_URL with SUPABASE_SERVICE_ROLE_KEY: the embedded Postgres is for local runs");
+  }
+}
 
 export type Env = z.output<typeof envSchema>;
 
@@ -135,4 +183,29 @@ export function databaseTarget(env: Env): DatabaseTarget {
     };
   }
   return { kind: "embedded", dir: env.EMBEDDED_PG_DIR, port: env.EMBEDDED_PG_PORT };
+}
+
+/**
+ * Dev mode (unsigned /api/inngest, a local dev server) only when asked for, or when no
+ * signing key exists outside production; readEnv allows it on loopback only.
+ */
+export function inngestDevMode(
+  env: Pick<Env, "INNGEST_DEV" | "INNGEST_SIGNING_KEY" | "NODE_ENV">,
+): boolean {
+  return env.INNGEST_DEV ?? (!env.INNGEST_SIGNING_KEY && env.NODE_ENV !== "production");
+}
+
+/** 127.0.0.0/8, ::1 and localhost: reachable from this machine only. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, "$1").toLowerCase();
+  return bare === "localhost" || bare === "::1" || /^127(\.\d{1,3}){3}$/.test(bare);
+}
+
+/** The origin Inngest is told to call: configured, or this loopback listener; never a Host header. */
+export function inngestServeOrigin(
+  env: Pick<Env, "INNGEST_SERVE_ORIGIN" | "HOST" | "PORT">,
+): string {
+  if (env.INNGEST_SERVE_ORIGIN) return env.INNGEST_SERVE_ORIGIN.replace(/\/+$/, "");
+  const host = env.HOST.includes(":") && !env.HOST.startsWith("[") ? `[${env.HOST}]` : env.HOST;
+  return `http://${host}:${env.PORT}`;
 }

@@ -1,17 +1,18 @@
 import { Hono } from "hono";
-import type { InngestFunction } from "inngest";
-import { serve } from "inngest/hono";
 import type { Logger } from "pino";
 import type { RpcClient } from "../db/rpc/rpc-client.ts";
 import type { SessionVerifier } from "../auth/session.ts";
-import type { AppInngest } from "../inngest/client.ts";
 import { type ActionDefinition, registerActions } from "./actions/index.ts";
+import {
+  type InngestEndpointOptions,
+  registerInngestEndpoint,
+} from "./inngest/inngest-endpoint.ts";
 import { registerHealthz } from "./routes/healthz.ts";
 
 export interface HttpDeps {
   rpc: RpcClient;
   logger: Logger;
-  inngest: { client: AppInngest; functions: InngestFunction.Any[]; servePath: string };
+  inngest: Omit<InngestEndpointOptions, "logger">;
   verifier: SessionVerifier;
   actions: Record<string, ActionDefinition>;
 }
@@ -20,12 +21,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
   const app = new Hono();
   registerHealthz(app, deps);
   registerActions(app, { verifier: deps.verifier, actions: deps.actions, logger: deps.logger });
-  const inngestHandler = serve({
-    client: deps.inngest.client,
-    functions: deps.inngest.functions,
-    servePath: deps.inngest.servePath,
-  });
-  app.on(["GET", "POST", "PUT"], deps.inngest.servePath, (c) => inngestHandler(c));
+  registerInngestEndpoint(app, { ...deps.inngest, logger: deps.logger });
   app.notFound((c) => c.json({ error: "not_found" }, 404));
   app.onError((err, c) => {
     // The message may quote input; the log keeps the error (redacted by the logger), the client gets a code.

@@ -1,5 +1,5 @@
 import { Inngest, type Logger } from "inngest";
-import type { Env } from "../config/env.ts";
+import { type Env, inngestDevMode } from "../config/env.ts";
 import { CredentialFirewall } from "../security/credential-firewall.ts";
 
 export const INNGEST_APP_ID = "credential-free-jobs";
@@ -20,20 +20,14 @@ export interface InngestClientOptions {
   fetch?: typeof fetch;
 }
 
-/**
- * Dev mode (no request signing, local dev server) only when asked for, or when no
- * signing key exists outside production; readEnv refuses production without one.
- */
-export function isInngestDev(env: InngestClientOptions["env"]): boolean {
-  return env.INNGEST_DEV ?? (!env.INNGEST_SIGNING_KEY && env.NODE_ENV !== "production");
-}
+export { inngestDevMode as isInngestDev } from "../config/env.ts";
 
 export function createInngestClient(options: InngestClientOptions) {
   const { env } = options;
   const baseUrl = options.baseUrl ?? env.INNGEST_BASE_URL;
   return new Inngest({
     id: INNGEST_APP_ID,
-    isDev: isInngestDev(env),
+    isDev: inngestDevMode(env),
     // Last, so it sees what every other middleware produced before it leaves the process.
     middleware: [CredentialFirewall],
     ...(env.INNGEST_SIGNING_KEY ? { signingKey: env.INNGEST_SIGNING_KEY } : {}),

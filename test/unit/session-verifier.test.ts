@@ -259,8 +259,9 @@ describe("sessionVerifierFromEnv and the local development secret", () => {
     await expectRefused(verifier.verify(foreign), foreign, "wrong_issuer");
   });
 
-  it("refuses to start in production with neither variable", async () => {
-    const env = readEnv({ NODE_ENV: "production", INNGEST_SIGNING_KEY: "signkey-test-00" });
+  it("never falls back to the local secret in production, even if the env check were bypassed", async () => {
+    // readEnv already refuses this configuration (test/unit/env-requirements.test.ts).
+    const env = { ...readEnv({}), NODE_ENV: "production" as const };
     await expect(sessionVerifierFromEnv(env, { dataDir: dir })).rejects.toThrow(
       /SUPABASE_JWT_SECRET.*SUPABASE_URL/s,
     );

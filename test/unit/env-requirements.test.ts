@@ -1,0 +1,124 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, inngestServeOrigin, isLoopbackHost, readEnv } from "../../src/config/env.ts";
+
+const SIGNING_KEY = `signkey-prod-${"ab".repeat(32)}`;
+const PRODUCTION = {
+  NODE_ENV: "production",
+  INNGEST_SIGNING_KEY: SIGNING_KEY,
+  INNGEST_EVENT_KEY: "event-key-0123456789",
+  INNGEST_SERVE_ORIGIN: "https://jobs.example.test",
+  SUPABASE_URL: "https://project.supabase.example.test",
+  SUPABASE_SERVICE_ROLE_KEY: "service-role-key-0123456789",
+  HOST: "0.0.0.0",
+};
+
+function refusal(env: Record<string, string>): string {
+  try {
+    readEnv(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("what production needs, checked before anything starts", () => {
+  it("accepts a complete production configuration", () => {
+    expect(readEnv(PRODUCTION)).toMatchObject({ NODE_ENV: "production", HOST: "0.0.0.0" });
+  });
+
+  it("names every missing production setting at once", () => {
+    const message = refusal({ NODE_ENV: "production" });
+    for (const name of [
+      "INNGEST_SIGNING_KEY",
+      "INNGEST_EVENT_KEY",
+      "INNGEST_SERVE_ORIGIN",
+      "SUPABASE_JWT_SECRET",
+      "DATABASE_URL",
+    ]) {
+      expect(message).toContain(`  ${name}`);
+    }
+  });
+
+  it.each([
+    ["INNGEST_EVENT_KEY", /INNGEST_EVENT_KEY.*required in production/],
+    ["INNGEST_SERVE_ORIGIN", /INNGEST_SERVE_ORIGIN.*Host header/],
+  ])("refuses production without %s", (name, pattern) => {
+    const env: Record<string, string> = { ...PRODUCTION };
+    delete env[name];
+    expect(refusal(env)).toMatch(pattern);
+  });
+
+  it("needs a way to verify user tokens: a JWT secret or the project's JWKS", () => {
+    const env: Record<string, string> = {
+      ...PRODUCTION,
+      DATABASE_URL: "postgres://db.example.test/app",
+    };
+    delete env.SUPABASE_URL;
+    delete env.SUPABASE_SERVICE_ROLE_KEY;
+    expect(refusal(env)).toMatch(/SUPABASE_JWT_SECRET.*SUPABASE_URL/);
+    expect(readEnv({ ...env, SUPABASE_JWT_SECRET: "x".repeat(40) })).toBeDefined();
+  });
+
+  it("never echoes a value it refuses", () => {
+    const message = refusal({ ...PRODUCTION, INNGEST_SERVE_ORIGIN: "not a url" });
+    expect(message).toContain("INNGEST_SERVE_ORIGIN");
+    expect(message).not.toContain("not a url");
+    expect(message).not.toContain(SIGNING_KEY);
+  });
+});
+
+describe("unsigned Inngest mode only on loopback", () => {
+  it.each(["127.0.0.1", "127.1.2.3", "::1", "localhost", "[::1]"])("allows %s", (HOST) => {
+    expect(readEnv({ HOST })).toMatchObject({ HOST });
+    expect(isLoopbackHost(HOST)).toBe(true);
+  });
+
+  it.each(["0.0.0.0", "::", "10.0.0.5", "jobs.internal"])(
+    "refuses to serve unsigned on %s, saying what to set",
+    (HOST) => {
+      expect(isLoopbackHost(HOST)).toBe(false);
+      expect(refusal({ HOST })).toMatch(/INNGEST_SIGNING_KEY.*not a loopback address/);
+    },
+  );
+
+  it("refuses INNGEST_DEV=1 beyond loopback even with a signing key (dev mode does not verify)", () => {
+    expect(
+      refusal({ HOST: "0.0.0.0", INNGEST_DEV: "1", INNGEST_SIGNING_KEY: SIGNING_KEY }),
+    ).toMatch(/INNGEST_DEV/);
+  });
+
+  it("beyond loopback with a signing key, needs the serve origin from configuration", () => {
+    expect(refusal({ HOST: "0.0.0.0", INNGEST_SIGNING_KEY: SIGNING_KEY })).toMatch(
+      /INNGEST_SERVE_ORIGIN/,
+    );
+    const env = readEnv({
+      HOST: "0.0.0.0",
+      INNGEST_SIGNING_KEY: SIGNING_KEY,
+      INNGEST_SERVE_ORIGIN: "https://jobs.example.test",
+    });
+    expect(inngestServeOrigin(env)).toBe("https://jobs.example.test");
+  });
+
+  it("on loopback, derives the serve origin from HOST and PORT, never from a request", () => {
+    const env = readEnv({ INNGEST_SIGNING_KEY: SIGNING_KEY, PORT: "4010" });
+    expect(inngestServeOrigin(env)).toBe("http://127.0.0.1:4010");
+    expect(inngestServeOrigin(readEnv({ HOST: "::1", PORT: "4010" }))).toBe("http://[::1]:4010");
+  });
+
+  it("bounds /api/inngest bodies at 33 MiB unless configured (an empty value is unset)", () => {
+    expect(readEnv({}).INNGEST_MAX_REQUEST_BYTES).toBe(33 * 1024 * 1024);
+    expect(readEnv({ INNGEST_MAX_REQUEST_BYTES: "" }).INNGEST_MAX_REQUEST_BYTES).toBe(
+      33 * 1024 * 1024,
+    );
+    expect(readEnv({ INNGEST_MAX_REQUEST_BYTES: "1048576" }).INNGEST_MAX_REQUEST_BYTES).toBe(
+      1048576,
+    );
+    expect(refusal({ INNGEST_MAX_REQUEST_BYTES: "12" })).toContain("INNGEST_MAX_REQUEST_BYTES");
+  });
+
+  it("keeps unauthenticated sync off unless configured", () => {
+    expect(readEnv({}).INNGEST_ENABLE_UNAUTHED_SYNC).toBe(false);
+    expect(readEnv({ INNGEST_ENABLE_UNAUTHED_SYNC: "1" }).INNGEST_ENABLE_UNAUTHED_SYNC).toBe(true);
+  });
+});
