@@ -79,7 +79,9 @@ $$;
 grant execute on function auth.uid() to anon, authenticated, service_role;
 grant execute on function auth.role() to anon, authenticated, service_role;
 
--- Supabase grants table privileges in public to the API roles by default and relies
--- on RLS; mirror that so a missing policy is caught here exactly as it would be there.
+-- Supabase's platform default privileges for objects `postgres` creates in public
+-- (here: the migration owner, current_user). Mirrored in full so a missing revoke is
+-- caught here exactly as it would be there.
 alter default privileges in schema public grant all on tables to anon, authenticated, service_role;
+alter default privileges in schema public grant all on functions to anon, authenticated, service_role;
 alter default privileges in schema public grant all on sequences to anon, authenticated, service_role;

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { readdir, writeFile } from "node:fs/promises";
+import { copyFile, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { MIGRATIONS_DIR, MigrationError, migrate } from "../../src/db/migrate.ts";
@@ -74,6 +74,57 @@ describe("migration runner", () => {
     const dir = await tempDir();
     await writeFile(path.join(dir, "0012_claim.sql"), "select 1;");
     await expect(migrate(sql, { dir })).rejects.toBeInstanceOf(MigrationError);
+    await sql.end();
+  });
+});
+
+describe("local bootstrap", () => {
+  // Supabase's platform defaults for `postgres` in public; the runner plays `postgres` here.
+  it("grants the API roles everything on new tables, sequences and functions in public, as Supabase does", async () => {
+    const sql = await emptyDatabase();
+    expect(await migrate(sql, { dir: await tempDir() })).toMatchObject({ bootstrapped: true });
+    const rows = await sql<{ type: string; grantee: string; privileges: string[] }[]>`
+      select d.defaclobjtype as type, a.grantee::regrole::text as grantee,
+             array_agg(a.privilege_type order by a.privilege_type) as privileges
+      from pg_default_acl d cross join aclexplode(d.defaclacl) a
+      where d.defaclrole = current_user::regrole and d.defaclnamespace = 'public'::regnamespace
+      group by 1, 2 order by 1, 2`;
+    const all = {
+      f: ["EXECUTE"],
+      S: ["SELECT", "UPDATE", "USAGE"],
+      r: ["DELETE", "INSERT", "MAINTAIN", "REFERENCES", "SELECT", "TRIGGER", "TRUNCATE", "UPDATE"],
+    };
+    expect(rows).toEqual(
+      (["S", "f", "r"] as const).flatMap((type) =>
+        ["anon", "authenticated", "service_role"].map((grantee) => ({
+          type,
+          grantee,
+          privileges: all[type],
+        })),
+      ),
+    );
+    await sql.end();
+  });
+
+  // Without this, the grants tests could pass on plain Postgres and miss a Supabase hazard.
+  it("reproduces Supabase's hazards on the schema as it was before the grants migration", async () => {
+    const sql = await emptyDatabase();
+    const dir = await tempDir();
+    for (const f of await readdir(MIGRATIONS_DIR)) {
+      // Everything before 20261124000000_grants-hold-on-supabase.sql.
+      if (f < "20261124000000") await copyFile(path.join(MIGRATIONS_DIR, f), path.join(dir, f));
+    }
+    await migrate(sql, { dir });
+    await sql`create function public.t_probe() returns int language sql as 'select 1'`;
+    const [state] = await sql`
+        select has_function_privilege('anon', 'public.t_probe()', 'execute') as anon_executes_new_function,
+               has_sequence_privilege('anon', 'public.recommendations_id_seq', 'update') as anon_setvals,
+               has_table_privilege('authenticated', 'public.profiles', 'select') as authenticated_selects`;
+    expect(state).toEqual({
+      anon_executes_new_function: true,
+      anon_setvals: true,
+      authenticated_selects: true,
+    });
     await sql.end();
   });
 });
