@@ -6,9 +6,12 @@
 import type { InngestFunction } from "inngest";
 import type { Logger } from "pino";
 import type { RpcClient } from "./src/db/rpc/rpc-client.ts";
-import type { GitHubAuditSource } from "./src/github/github-app.ts";
+import type { GitHubApp } from "./src/github/github-app.ts";
 import type { AppInngest } from "./src/inngest/client.ts";
 import { createAuditRun } from "./src/inngest/functions/audit-run.ts";
+import { createInstallationCreated } from "./src/inngest/functions/installation-created.ts";
+import { createInstallationRepositories } from "./src/inngest/functions/installation-repositories.ts";
+import { createInstallationStatus } from "./src/inngest/functions/installation-status.ts";
 
 export { INNGEST_APP_ID, createInngestClient } from "./src/inngest/client.ts";
 
@@ -17,10 +20,15 @@ export const INNGEST_SERVE_PATH = "/api/inngest";
 export interface FunctionDeps {
   rpc: RpcClient;
   /** null when no GitHub App is configured: audits end as skipped / github_app_not_configured. */
-  github: GitHubAuditSource | null;
+  github: GitHubApp | null;
   logger: Logger;
 }
 
 export function createFunctions(client: AppInngest, deps: FunctionDeps): InngestFunction.Any[] {
-  return [createAuditRun(client, deps)];
+  return [
+    createAuditRun(client, deps),
+    createInstallationCreated(client, deps),
+    createInstallationStatus(client, deps),
+    createInstallationRepositories(client, deps),
+  ];
 }

@@ -4,7 +4,7 @@ import { createActions } from "./actions/index.ts";
 import type { SessionVerifier } from "./auth/session.ts";
 import { type Env, inngestDevMode, inngestServeOrigin } from "./config/env.ts";
 import type { RpcClient } from "./db/rpc/rpc-client.ts";
-import type { GitHubAuditSource } from "./github/github-app.ts";
+import type { GitHubApp } from "./github/github-app.ts";
 import { createHttpApp } from "./http/app.ts";
 import { createInngestClient } from "./inngest/client.ts";
 
@@ -14,7 +14,7 @@ export interface ApplicationDeps {
   logger: Logger;
   verifier: SessionVerifier;
   /** null when no GitHub App is configured. */
-  github: GitHubAuditSource | null;
+  github: GitHubApp | null;
   /** Where events are sent (INNGEST_BASE_URL otherwise); tests point it at a fake. */
   inngestBaseUrl?: string;
 }

@@ -32,9 +32,9 @@ export function bootstrapProfile(deps: BootstrapProfileDeps) {
           githubId: profile.github_id,
           ...(profile.installation_id ? { installationId: profile.installation_id } : {}),
         },
-        // Inngest drops a second event with the same id within 24 h: repeated sign-ins
-        // on one day queue one audit.
-        { id: `audit-run:${session.userId}:${day}` },
+        // Inngest drops a second event with the same id within 24 h: repeated sign-ins on
+        // one day queue one audit, unless the user's installation changed in between.
+        { id: `audit-run:${session.userId}:${day}:${profile.installation_id ?? "none"}` },
       );
       try {
         await deps.inngest.send(event);

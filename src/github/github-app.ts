@@ -17,6 +17,20 @@ export interface GitHubAuditSource {
   }): Promise<AuditSignals>;
 }
 
+/** A repository an installation can reach, as GitHub lists it now. */
+export interface InstallationRepository {
+  id: number;
+  full_name: string;
+  private: boolean;
+}
+
+export interface GitHubInstallationSource {
+  /** Every repository the installation can reach (GET /installation/repositories, all pages). */
+  listInstallationRepositories(installationId: number): Promise<InstallationRepository[]>;
+}
+
+export type GitHubApp = GitHubAuditSource & GitHubInstallationSource;
+
 export interface GitHubAppOptions {
   appId: string;
   /** PEM, PKCS#1 ("BEGIN RSA PRIVATE KEY", as GitHub issues it) or PKCS#8. */
@@ -36,7 +50,7 @@ export interface GitHubAppOptions {
  * from process memory only (https://github.com/octokit/auth-app.js#caching);
  * test/unit/github-app.test.ts pins one mint per installation.
  */
-export function createGitHubApp(options: GitHubAppOptions): GitHubAuditSource {
+export function createGitHubApp(options: GitHubAppOptions): GitHubApp {
   assertPrivateKey(options.privateKey);
   const log = options.logger?.child({ component: "github" });
   const baseFetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
@@ -77,6 +91,20 @@ export function createGitHubApp(options: GitHubAppOptions): GitHubAuditSource {
       // `user: null` becomes GitHubUserNotFoundError here, with the rest of the checks.
       return parseAuditSignals(data, now);
     },
+    async listInstallationRepositories(installationId) {
+      try {
+        const octokit = await app.getInstallationOctokit(installationId);
+        const repositories = await octokit.paginate("GET /installation/repositories", {
+          per_page: 100,
+        });
+        return repositories.map((r) => ({ id: r.id, full_name: r.full_name, private: r.private }));
+      } catch (error) {
+        const mapped = toGitHubError(error, installationId);
+        const { code, status } = mapped as { code?: unknown; status?: unknown };
+        log?.warn({ installationId, code, status }, "[github] listing repositories failed");
+        throw mapped;
+      }
+    },
   };
 }
 
@@ -97,7 +125,7 @@ export type GitHubAppEnv = Pick<Env, "GITHUB_APP_ID" | "GITHUB_APP_PRIVATE_KEY" 
 export function githubAppFromEnv(
   env: GitHubAppEnv,
   deps: Pick<GitHubAppOptions, "fetch" | "logger" | "onTokenMint"> = {},
-): GitHubAuditSource | null {
+): GitHubApp | null {
   const { GITHUB_APP_ID: appId, GITHUB_APP_PRIVATE_KEY: privateKey } = env;
   if (!appId && !privateKey) return null;
   if (!appId || !privateKey) {

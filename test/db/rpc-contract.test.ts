@@ -30,6 +30,7 @@ function sqlTypesFor(schema: z.ZodType): string[] {
     case "enum":
       return ["text"];
     case "record":
+    case "array": // arrays of objects travel as one JSON document
       return ["jsonb"];
     case "boolean":
       return ["boolean"];

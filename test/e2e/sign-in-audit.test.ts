@@ -158,6 +158,26 @@ describe("sign-in to audit, end to end over HTTP", () => {
     expect(s.logLines.join("")).not.toMatch(/"level":50/);
   });
 
+  it("audits on a second sign-in the same day once the user has installed the App", async () => {
+    const s = stack.arrange();
+    const user = await createUser(db.sql);
+    const token = await s.userToken(user);
+    expect((await s.action("bootstrap-profile", token)).status).toBe(200);
+    await s.executor.drain();
+    expect(await auditsOf(user.id)).toMatchObject([
+      { status: "skipped", reason: "no_auth_source" },
+    ]);
+
+    await createInstallation(db.sql, { accountId: user.githubId });
+    const again = await s.action("bootstrap-profile", token);
+    expect(await again.json()).toMatchObject({ data: { audit: "queued" } });
+    await s.executor.drain();
+    expect(await auditsOf(user.id)).toMatchObject([
+      { status: "skipped", reason: "no_auth_source" },
+      { status: "completed" },
+    ]);
+  });
+
   it("refuses a forged server-controlled field in the action input", async () => {
     const s = stack.arrange();
     const user = await createUser(db.sql);

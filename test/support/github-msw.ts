@@ -19,13 +19,23 @@ export type GraphqlMode =
   | "5xx"
   | "network"
   | "user-not-found";
-export type RequestKind = "mint" | "graphql" | "rest-user" | "rest-search" | "rest-repos";
+export type RequestKind =
+  "mint" | "graphql" | "rest-user" | "rest-search" | "rest-repos" | "installation-repos";
+
+/** A repository as GET /installation/repositories lists it (the fields this service reads). */
+export interface FakeRepository {
+  id: number;
+  full_name: string;
+  private: boolean;
+}
 
 export interface FakeGitHubState {
   /** Per installation id; absent = "ok". */
   installationModes: Map<number, InstallationMode>;
   /** Per login; absent = "ok". */
   graphqlModes: Map<string, GraphqlMode>;
+  /** GET /installation/repositories per installation; absent = none. */
+  repositories: Map<number, FakeRepository[]>;
   /** What auditGraphqlResponse answers for a login; absent = its defaults. */
   users: Map<string, AuditFixtureOverrides>;
   /** `x-ratelimit-reset` (epoch seconds) of every rate-limited answer. */
@@ -79,9 +89,17 @@ export function createFakeGitHub(options: FakeGitHubOptions): {
   const state: FakeGitHubState = {
     installationModes: new Map(),
     graphqlModes: new Map(),
+    repositories: new Map(),
     users: new Map(),
     rateLimitResetEpoch: Math.floor(Date.now() / 1000) + 1800,
-    requests: { mint: 0, graphql: 0, "rest-user": 0, "rest-search": 0, "rest-repos": 0 },
+    requests: {
+      mint: 0,
+      graphql: 0,
+      "rest-user": 0,
+      "rest-search": 0,
+      "rest-repos": 0,
+      "installation-repos": 0,
+    },
     mints: new Map(),
     issuedTokens: [],
     appJwts: [],
@@ -176,7 +194,23 @@ export function createFakeGitHub(options: FakeGitHubOptions): {
     return graphqlAnswer(state, login);
   });
 
-  return { handlers: [mint, graphql, ...restHandlers(context)], state };
+  // The token decides which installation's repositories are listed, as on GitHub.
+  const installationRepos = http.get(
+    `${baseUrl}/installation/repositories`,
+    async ({ request }) => {
+      const refused = await context.admit("installation-repos", request);
+      if (refused) return refused;
+      const issued = findIssuedToken(state.issuedTokens, request.headers.get("authorization"))!;
+      const repositories = state.repositories.get(issued.installationId) ?? [];
+      return HttpResponse.json({
+        total_count: repositories.length,
+        repository_selection: "selected",
+        repositories: repositories.map((r) => ({ ...r, name: r.full_name.split("/")[1] })),
+      });
+    },
+  );
+
+  return { handlers: [mint, graphql, installationRepos, ...restHandlers(context)], state };
 }
 
 function rateLimitHeaders(state: FakeGitHubState): Record<string, string> {

@@ -6,6 +6,7 @@ const timestamp = z.coerce.date();
 const systemActor = z.string().regex(/^system:[a-z][a-z0-9-]{1,62}$/);
 const auditStatus = z.enum(["completed", "skipped", "failed"]);
 const level = z.number().int().min(0).max(5);
+const deliveryId = z.string().min(1).max(100);
 
 /**
  * Every Postgres function the service calls, one entry each. Argument names are
@@ -97,6 +98,48 @@ export const rpcContract = {
       })
       .strict(),
     z.object({ installation_id: id, status: z.string() }),
+  ),
+  upsert_github_installation: defineRpc(
+    z
+      .object({
+        p_installation_id: id,
+        p_account_id: id,
+        p_account_login: z.string().min(1).max(100),
+        p_account_type: z.enum(["User", "Organization", "Enterprise"]),
+        p_installed_by: id.nullable(),
+        p_delivery_id: deliveryId,
+        p_actor: systemActor,
+      })
+      .strict(),
+    /** Linked users without a completed audit: who to audit now. */
+    z.object({ user_id: z.uuid(), github_id: id, github_login: z.string() }),
+  ),
+  set_github_installation_status: defineRpc(
+    z
+      .object({
+        p_installation_id: id,
+        p_status: z.enum(["active", "suspended", "deleted"]).nullable(),
+        p_reason: z.string().max(200).nullable(),
+        p_delivery_id: deliveryId,
+        p_actor: systemActor,
+      })
+      .strict(),
+    z.object({ installation_id: id, status: z.enum(["active", "suspended", "deleted"]) }),
+  ),
+  sync_installation_repositories: defineRpc(
+    z
+      .object({
+        p_installation_id: id,
+        p_repositories: z
+          .array(
+            z.object({ id, full_name: z.string().min(1).max(200), private: z.boolean() }).strict(),
+          )
+          .max(10_000),
+        p_delivery_id: deliveryId,
+        p_actor: systemActor,
+      })
+      .strict(),
+    z.object({ installation_id: id, repositories: z.number().int().min(0) }),
   ),
 } as const;
 

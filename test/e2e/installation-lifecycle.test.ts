@@ -1,0 +1,201 @@
+import { randomUUID } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { createInstallation, createUser } from "../support/fixtures.ts";
+import { useAuditStack } from "./audit-stack.ts";
+
+const stack = useAuditStack();
+const { db } = stack;
+const ACTOR = "system:github-installations";
+
+type User = { id: string; login: string; githubId: number };
+
+function created(
+  installationId: number,
+  account: User,
+  sender = account,
+  deliveryId = randomUUID(),
+) {
+  return {
+    name: "github/installation.created",
+    id: `github-delivery:${deliveryId}`,
+    data: {
+      deliveryId,
+      installationId,
+      accountId: account.githubId,
+      accountLogin: account.login,
+      accountType: "User",
+      senderId: sender.githubId,
+    },
+  };
+}
+
+function installationEvent(name: string, installationId: number, deliveryId = randomUUID()) {
+  return {
+    name,
+    id: `github-delivery:${deliveryId}`,
+    data: { deliveryId, installationId },
+  };
+}
+
+async function installation(id: number) {
+  const [row] = await db.sql`
+    select account_id, account_login, account_type, installed_by_github_id, status, updated_by, last_delivery_id
+      from public.github_installations where id = ${id}`;
+  return row;
+}
+
+async function repositories(id: number) {
+  return db.sql<
+    { repository_id: number; full_name: string; private: boolean; updated_by: string }[]
+  >`
+    select repository_id, full_name, private, updated_by from public.github_installation_repositories
+     where installation_id = ${id} order by repository_id`;
+}
+
+describe("installation created", () => {
+  it("closes the first-login race: sign-in before the App, then the webhook audits the user", async () => {
+    const s = stack.arrange();
+    const user = await createUser(db.sql);
+    const token = await s.userToken(user);
+    expect((await s.action("bootstrap-profile", token)).status).toBe(200);
+    await s.executor.drain();
+    const [before] =
+      await db.sql`select status, reason from public.audits where user_id = ${user.id}`;
+    expect(before).toEqual({ status: "skipped", reason: "no_auth_source" });
+
+    const installationId = 81_000_001;
+    s.fake.state.repositories.set(installationId, [
+      { id: 501, full_name: `${user.login}/one`, private: false },
+      { id: 502, full_name: `${user.login}/two`, private: true },
+    ]);
+    const evt = created(installationId, user);
+    await s.executor.send(evt);
+
+    expect(await installation(installationId)).toEqual({
+      account_id: user.githubId,
+      account_login: user.login,
+      account_type: "User",
+      installed_by_github_id: user.githubId,
+      status: "active",
+      updated_by: ACTOR,
+      last_delivery_id: evt.data.deliveryId,
+    });
+    expect(await repositories(installationId)).toEqual([
+      { repository_id: 501, full_name: `${user.login}/one`, private: false, updated_by: ACTOR },
+      { repository_id: 502, full_name: `${user.login}/two`, private: true, updated_by: ACTOR },
+    ]);
+    const audits = await db.sql`
+      select status, installation_id from public.audits where user_id = ${user.id} order by id`;
+    expect(audits).toEqual([
+      { status: "skipped", installation_id: null },
+      { status: "completed", installation_id: installationId },
+    ]);
+    const queued = s.executor.stored.events.filter((e) => e.event.name === "audit/run");
+    expect(queued.map((e) => e.event.id)).toContain(
+      `audit-run:${user.id}:installation:${installationId}`,
+    );
+  });
+
+  it("links the installer of an organization installation; a redelivery queues nothing more", async () => {
+    const s = stack.arrange();
+    const installer = await createUser(db.sql);
+    const org = { id: randomUUID(), login: "octo-org", githubId: 91_000_001 };
+    const deliveryId = randomUUID();
+    await s.executor.send(created(81_000_002, org, installer, deliveryId));
+    const queued = s.executor.stored.events.filter((e) => e.event.name === "audit/run");
+    expect(queued.map((e) => e.event.data)).toEqual([
+      expect.objectContaining({ userId: installer.id, installationId: 81_000_002 }),
+    ]);
+
+    // A redelivery (same delivery id) changes nothing and queues nothing more.
+    const again = await s.executor.send(created(81_000_002, org, installer, deliveryId));
+    expect(again).toEqual([]);
+    expect(s.executor.stored.events.filter((e) => e.event.name === "audit/run")).toHaveLength(1);
+  });
+
+  it("is idempotent under a dashboard rerun: the same rows, no second audit", async () => {
+    const s = stack.arrange();
+    const user = await createUser(db.sql);
+    s.fake.state.repositories.set(81_000_003, [{ id: 601, full_name: "a/b", private: false }]);
+    const [run] = await s.executor.send(created(81_000_003, user));
+    const rows = [await installation(81_000_003), await repositories(81_000_003)];
+    await s.executor.rerun(run!);
+    expect([await installation(81_000_003), await repositories(81_000_003)]).toEqual(rows);
+    const audits = await db.sql`select status from public.audits where user_id = ${user.id}`;
+    expect(audits).toEqual([{ status: "completed" }]);
+  });
+});
+
+describe("installation status and repositories", () => {
+  it("deleted and suspended installations end later audits as skipped, never retried", async () => {
+    const s = stack.arrange();
+    const user = await createUser(db.sql);
+    const gone = await createInstallation(db.sql, { accountId: user.githubId });
+    const evt = installationEvent("github/installation.deleted", gone);
+    await s.executor.send(evt);
+    expect(await installation(gone)).toMatchObject({
+      status: "deleted",
+      updated_by: ACTOR,
+      last_delivery_id: evt.data.deliveryId,
+    });
+
+    const [audit] = await s.executor.send({
+      name: "audit/run",
+      id: `audit-run:${user.id}:after-delete`,
+      data: {
+        userId: user.id,
+        githubLogin: user.login,
+        githubId: user.githubId,
+        installationId: gone,
+      },
+    });
+    expect(audit).toMatchObject({
+      status: "completed",
+      result: { status: "skipped", reason: "installation_unavailable" },
+    });
+    expect(audit!.attempts.every((a) => a.attempt === 0)).toBe(true);
+    expect(s.fake.state.requests.mint).toBe(0);
+  });
+
+  it("suspend and unsuspend toggle the status; permissions accepted records the delivery", async () => {
+    const s = stack.arrange();
+    const user = await createUser(db.sql);
+    const id = await createInstallation(db.sql, { accountId: user.githubId });
+    await s.executor.send(installationEvent("github/installation.suspended", id));
+    expect(await installation(id)).toMatchObject({ status: "suspended" });
+    await s.executor.send(installationEvent("github/installation.unsuspended", id));
+    expect(await installation(id)).toMatchObject({ status: "active" });
+    const accepted = installationEvent("github/installation.permissions-accepted", id);
+    await s.executor.send(accepted);
+    expect(await installation(id)).toMatchObject({
+      status: "active",
+      last_delivery_id: accepted.data.deliveryId,
+    });
+  });
+
+  it("re-reads the repository list from GitHub when repositories are added or removed", async () => {
+    const s = stack.arrange();
+    const user = await createUser(db.sql);
+    const id = await createInstallation(db.sql, { accountId: user.githubId });
+    s.fake.state.repositories.set(id, [
+      { id: 701, full_name: "o/one", private: false },
+      { id: 702, full_name: "o/two", private: false },
+    ]);
+    await s.executor.send(installationEvent("github/installation-repositories.changed", id));
+    expect((await repositories(id)).map((r) => r.repository_id)).toEqual([701, 702]);
+    s.fake.state.repositories.set(id, [{ id: 702, full_name: "o/two-renamed", private: true }]);
+    await s.executor.send(installationEvent("github/installation-repositories.changed", id));
+    expect(await repositories(id)).toEqual([
+      { repository_id: 702, full_name: "o/two-renamed", private: true, updated_by: ACTOR },
+    ]);
+  });
+
+  it("ignores events for an installation it never recorded, writing nothing", async () => {
+    const s = stack.arrange();
+    const [run] = await s.executor.send(
+      installationEvent("github/installation.suspended", 81_999_999),
+    );
+    expect(run).toMatchObject({ status: "completed", result: { status: "unknown_installation" } });
+    expect(await installation(81_999_999)).toBeUndefined();
+  });
+});
