@@ -9,6 +9,7 @@ import type { RpcClient } from "./src/db/rpc/rpc-client.ts";
 import type { GitHubApp } from "./src/github/github-app.ts";
 import type { AppInngest } from "./src/inngest/client.ts";
 import { createAuditRun } from "./src/inngest/functions/audit-run.ts";
+import { createDeadLetter } from "./src/inngest/functions/dead-letter.ts";
 import { createInstallationCreated } from "./src/inngest/functions/installation-created.ts";
 import { createInstallationRepositories } from "./src/inngest/functions/installation-repositories.ts";
 import { createInstallationStatus } from "./src/inngest/functions/installation-status.ts";
@@ -30,5 +31,6 @@ export function createFunctions(client: AppInngest, deps: FunctionDeps): Inngest
     createInstallationCreated(client, deps),
     createInstallationStatus(client, deps),
     createInstallationRepositories(client, deps),
+    createDeadLetter(client, deps),
   ];
 }

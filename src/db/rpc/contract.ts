@@ -141,6 +141,20 @@ export const rpcContract = {
       .strict(),
     z.object({ installation_id: id, repositories: z.number().int().min(0) }),
   ),
+  record_failed_run: defineRpc(
+    z
+      .object({
+        p_run_id: z.string().min(1).max(100),
+        p_function_id: z.string().min(1).max(200),
+        p_event_name: z.string().max(200).nullable(),
+        p_event_id: z.string().max(200).nullable(),
+        p_error_name: z.string().max(200).nullable(),
+        p_error_message: z.string().max(1000).nullable(),
+        p_actor: systemActor,
+      })
+      .strict(),
+    z.object({ run_id: z.string(), created: z.boolean() }),
+  ),
 } as const;
 
 export type RpcContract = typeof rpcContract;

@@ -1,3 +1,4 @@
+import { run } from "@bufbuild/cel";
 import { InngestExecutorError } from "./types.ts";
 
 /**
@@ -53,4 +54,24 @@ export function waitMatches(
     expected !== undefined &&
     JSON.stringify(expected) === JSON.stringify(readPath(candidate, match[2]))
   );
+}
+
+/**
+ * A trigger's `if`, evaluated as CEL (what Inngest runs) by a conformance-tested evaluator.
+ * An expression that does not evaluate to a boolean is an error here: Inngest would not
+ * start the run, and a test must not pass on it.
+ */
+export function triggerCondition(
+  functionId: string,
+  expression: string,
+): (event: unknown) => boolean {
+  return (event) => {
+    const result: unknown = run(expression, { event } as never);
+    if (typeof result !== "boolean") {
+      throw new InngestExecutorError(
+        `function "${functionId}" trigger if "${expression}" did not evaluate to a boolean: ${String(result)}`,
+      );
+    }
+    return result;
+  };
 }

@@ -1,5 +1,5 @@
 import type { InngestFunction } from "inngest";
-import { eventKeyReader } from "./expressions.ts";
+import { eventKeyReader, triggerCondition } from "./expressions.ts";
 import { InngestExecutorError, type InngestEvent } from "./types.ts";
 
 export const FUNCTION_FAILED_EVENT = "inngest/function.failed";
@@ -26,17 +26,15 @@ const DEFAULT_RETRIES = 3;
 function eventMatcher(
   slug: string,
   trigger: InngestFunction.Trigger<string>,
-): ((name: string) => boolean)[] {
+): ((event: InngestEvent) => boolean)[] {
   if (trigger.cron !== undefined || trigger.event === undefined) return [];
-  if (trigger.if !== undefined) {
-    throw new InngestExecutorError(
-      `function "${slug}" has a trigger "if"; trigger expressions are not modelled`,
-    );
-  }
   const wanted = typeof trigger.event === "string" ? trigger.event : trigger.event.name;
   // Inngest accepts a trailing wildcard such as `app/user.*`.
-  if (wanted.endsWith("*")) return [(name) => name.startsWith(wanted.slice(0, -1))];
-  return [(name) => name === wanted];
+  const named = wanted.endsWith("*")
+    ? (name: string) => name.startsWith(wanted.slice(0, -1))
+    : (name: string) => name === wanted;
+  const condition = trigger.if === undefined ? undefined : triggerCondition(slug, trigger.if);
+  return [(event) => named(event.name) && (condition?.(event) ?? true)];
 }
 
 export function buildRegistry(
@@ -67,7 +65,7 @@ export function buildRegistry(
     const main: FunctionEntry = {
       slug,
       maxAttempts: maxAttemptsOverride ?? (opts.retries ?? DEFAULT_RETRIES) + 1,
-      matches: (event) => matchers.some((matches) => matches(event.name)),
+      matches: (event) => matchers.some((matches) => matches(event)),
       idempotencyKey: eventKeyReader(slug, "idempotency", opts.idempotency),
       singletonKey: singletonKeyReader(slug, opts.singleton),
     };
