@@ -13,6 +13,7 @@ import { createDeadLetter } from "./src/inngest/functions/dead-letter.ts";
 import { createInstallationCreated } from "./src/inngest/functions/installation-created.ts";
 import { createInstallationRepositories } from "./src/inngest/functions/installation-repositories.ts";
 import { createInstallationStatus } from "./src/inngest/functions/installation-status.ts";
+import { createRedeliverWebhooks } from "./src/inngest/functions/redeliver-webhooks.ts";
 
 export { INNGEST_APP_ID, createInngestClient } from "./src/inngest/client.ts";
 
@@ -32,5 +33,6 @@ export function createFunctions(client: AppInngest, deps: FunctionDeps): Inngest
     createInstallationStatus(client, deps),
     createInstallationRepositories(client, deps),
     createDeadLetter(client, deps),
+    createRedeliverWebhooks(client, deps),
   ];
 }

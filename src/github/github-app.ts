@@ -6,6 +6,7 @@ import type { Env } from "../config/env.ts";
 import { AUDIT_QUERY, buildAuditQueryVariables } from "../audit/audit-query.ts";
 import { parseAuditSignals, type AuditSignals } from "../audit/audit-signals.ts";
 import { observeTokenMints } from "./observe-token-mints.ts";
+import { planRedeliveries, type HookDeliveryAttempt } from "./plan-redeliveries.ts";
 import { octokitLog } from "./octokit-log.ts";
 import { toGitHubError, userNotFoundData } from "./to-github-error.ts";
 
@@ -29,7 +30,26 @@ export interface GitHubInstallationSource {
   listInstallationRepositories(installationId: number): Promise<InstallationRepository[]>;
 }
 
-export type GitHubApp = GitHubAuditSource & GitHubInstallationSource;
+export interface RedeliverySummary {
+  scanned: number;
+  requested: number;
+  gaveUp: number;
+  /** Asked for but refused by GitHub (e.g. older than its redelivery window). */
+  refused: number;
+}
+
+export interface GitHubWebhookDeliveries {
+  /**
+   * Reads the App's delivery log back to `since` (App JWT) and asks GitHub to redeliver
+   * every guid that never succeeded. GitHub does not redeliver by itself.
+   */
+  redeliverFailedDeliveries(options: {
+    since: Date;
+    maxAttempts: number;
+  }): Promise<RedeliverySummary>;
+}
+
+export type GitHubApp = GitHubAuditSource & GitHubInstallationSource & GitHubWebhookDeliveries;
 
 export interface GitHubAppOptions {
   appId: string;
@@ -90,6 +110,42 @@ export function createGitHubApp(options: GitHubAppOptions): GitHubApp {
       }
       // `user: null` becomes GitHubUserNotFoundError here, with the rest of the checks.
       return parseAuditSignals(data, now);
+    },
+    async redeliverFailedDeliveries({ since, maxAttempts }) {
+      const attempts: HookDeliveryAttempt[] = [];
+      // Newest first: stop paging at the first attempt older than `since`.
+      pages: for await (const { data } of app.octokit.paginate.iterator(
+        "GET /app/hook/deliveries",
+        { per_page: 100 },
+      )) {
+        for (const item of data) {
+          if (Date.parse(item.delivered_at) < since.getTime()) break pages;
+          attempts.push(item);
+        }
+      }
+      const plan = planRedeliveries(attempts, maxAttempts);
+      let refused = 0;
+      for (const id of plan.deliveryIds) {
+        try {
+          await app.octokit.request("POST /app/hook/deliveries/{delivery_id}/attempts", {
+            delivery_id: id,
+          });
+        } catch (error) {
+          const status = (error as { status?: unknown }).status;
+          // 4xx: this attempt cannot be redelivered (too old, gone); the rest still can.
+          if (typeof status !== "number" || status < 400 || status >= 500 || status === 429) {
+            throw toGitHubError(error, 0);
+          }
+          refused += 1;
+          log?.warn({ deliveryId: id, status }, "[github] redelivery refused");
+        }
+      }
+      return {
+        scanned: attempts.length,
+        requested: plan.deliveryIds.length - refused,
+        gaveUp: plan.gaveUp.length,
+        refused,
+      };
     },
     async listInstallationRepositories(installationId) {
       try {

@@ -1,3 +1,4 @@
+import { deliveryHandlers, type FakeDeliveriesState } from "./github-msw-deliveries.ts";
 import { isDeepStrictEqual } from "node:util";
 import { delay, http, HttpResponse, type RequestHandler } from "msw";
 import { AUDIT_QUERY, buildAuditQueryVariables } from "../../src/audit/audit-query.ts";
@@ -29,7 +30,7 @@ export interface FakeRepository {
   private: boolean;
 }
 
-export interface FakeGitHubState {
+export interface FakeGitHubState extends FakeDeliveriesState {
   /** Per installation id; absent = "ok". */
   installationModes: Map<number, InstallationMode>;
   /** Per login; absent = "ok". */
@@ -90,6 +91,9 @@ export function createFakeGitHub(options: FakeGitHubOptions): {
     installationModes: new Map(),
     graphqlModes: new Map(),
     repositories: new Map(),
+    hookDeliveries: [],
+    redeliveryRequests: [],
+    deliveryCursors: [],
     users: new Map(),
     rateLimitResetEpoch: Math.floor(Date.now() / 1000) + 1800,
     requests: {
@@ -210,7 +214,20 @@ export function createFakeGitHub(options: FakeGitHubOptions): {
     },
   );
 
-  return { handlers: [mint, graphql, installationRepos, ...restHandlers(context)], state };
+  return {
+    handlers: [
+      mint,
+      graphql,
+      installationRepos,
+      ...deliveryHandlers(baseUrl, state, async (authorization) => {
+        const verified = await verifyJwt(authorization);
+        if ("jwt" in verified) state.appJwts.push(verified.jwt);
+        return verified;
+      }),
+      ...restHandlers(context),
+    ],
+    state,
+  };
 }
 
 function rateLimitHeaders(state: FakeGitHubState): Record<string, string> {
