@@ -9,6 +9,7 @@ import type { RpcClient } from "./src/db/rpc/rpc-client.ts";
 import type { GitHubAuditSource } from "./src/github/github-app.ts";
 import type { AppInngest } from "./src/inngest/client.ts";
 import { createAuditRun } from "./src/inngest/functions/audit-run.ts";
+import { createForwardWebhookDeliveries } from "./src/inngest/functions/forward-webhook-deliveries.ts";
 
 export { INNGEST_APP_ID, createInngestClient } from "./src/inngest/client.ts";
 
@@ -22,5 +23,5 @@ export interface FunctionDeps {
 }
 
 export function createFunctions(client: AppInngest, deps: FunctionDeps): InngestFunction.Any[] {
-  return [createAuditRun(client, deps)];
+  return [createAuditRun(client, deps), createForwardWebhookDeliveries(client, deps)];
 }

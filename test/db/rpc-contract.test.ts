@@ -33,6 +33,9 @@ function sqlTypesFor(schema: z.ZodType): string[] {
       return ["jsonb"];
     case "boolean":
       return ["boolean"];
+    case "array":
+      // information_schema names every array type ARRAY; the element type is in element_types.
+      return ["ARRAY"];
     case "date":
       return ["timestamp with time zone"];
     default:
