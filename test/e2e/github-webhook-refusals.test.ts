@@ -45,6 +45,9 @@ describe("POST /api/webhooks/github: refused deliveries write and send nothing",
         unsigned: [401, "signature_missing"],
       });
       for (const { deliveryId } of Object.values(attempts)) await nothingWritten(s, deliveryId);
+      const logs = s.logLines.join("");
+      expect(logs).toContain("[webhooks] delivery refused");
+      for (const secret of [...s.secrets(), retired]) expect(logs).not.toContain(secret);
     },
   );
 

@@ -141,8 +141,17 @@ const sweeps = inngest.createFunction(
   },
 );
 
+const sweepsSlowly = inngest.createFunction(
+  { id: "sweeps-slowly", triggers: [cron("0 * * * *")], singleton: { mode: "skip" } },
+  async ({ step }) => {
+    const go = await step.waitForEvent("wait-for-go", { event: "test/sweep.go", timeout: "1h" });
+    return { went: go !== null };
+  },
+);
+
 const functions = [
   sweeps,
+  sweepsSlowly,
   multiStep,
   flaky,
   alwaysFails,
@@ -414,5 +423,18 @@ describe("inngest executor", () => {
     const exec = newExecutor();
     await expect(exec.tick(`${APP_ID}-multi-step`)).rejects.toThrow(/no cron-triggered function/);
     await expect(exec.tick(`${APP_ID}-nope`)).rejects.toThrow(/no cron-triggered function/);
+  });
+
+  it("skips a tick while the singleton's previous run is unfinished, as Inngest does", async () => {
+    const exec = newExecutor();
+    const [first] = await exec.tick(`${APP_ID}-sweeps-slowly`);
+    expect(first).toMatchObject({ status: "waiting" });
+    expect(await exec.tick(`${APP_ID}-sweeps-slowly`)).toEqual([]);
+    expect(exec.stored.skipped).toEqual([
+      expect.objectContaining({ reason: "singleton", functionId: `${APP_ID}-sweeps-slowly` }),
+    ]);
+    await exec.timeOutWaits();
+    expect(first).toMatchObject({ status: "completed", result: { went: false } });
+    expect(await exec.tick(`${APP_ID}-sweeps-slowly`)).toMatchObject([{ status: "waiting" }]);
   });
 });
