@@ -25,7 +25,10 @@ describe("deliveries Inngest did not take are forwarded by the scheduled forward
   it("answers 202 while Inngest is down, keeps the delivery pending, then forwards it exactly once", async () => {
     const s = stack.arrangeWebhooks();
     // The Event API is unreachable: every send fails at the network.
-    server.use(http.post(`${INNGEST_URL}/e/:key`, () => HttpResponse.error()));
+    let inngestDown = true;
+    server.use(
+      http.post(`${INNGEST_URL}/e/:key`, () => (inngestDown ? HttpResponse.error() : undefined)),
+    );
     const { res, deliveryId, body } = await s.deliver({
       event: created.event,
       body: JSON.stringify(created.payload),
@@ -43,7 +46,7 @@ describe("deliveries Inngest did not take are forwarded by the scheduled forward
     ]);
 
     // Inngest is back.
-    server.resetHandlers(...s.handlers);
+    inngestDown = false;
     const young = await s.executor.tick(FORWARDER);
     expect(young).toMatchObject([{ status: "completed", result: { forwarded: 0, failed: 0 } }]);
     expect(s.forwarded()).toEqual([]);
@@ -127,6 +130,38 @@ describe("deliveries Inngest did not take are forwarded by the scheduled forward
     ]);
     expect(await stack.deliveryRows("stale-shape")).toMatchObject([
       { status: "failed", last_error: "event_schema_mismatch", processed: true },
+    ]);
+  });
+
+  it("retries a forwarding run whose send failed with the memoized claim and the same event ids", async () => {
+    const s = stack.arrangeWebhooks();
+    const example = examples.find((e) => e.payload.action === "suspend")!;
+    let failSends = Number.POSITIVE_INFINITY;
+    server.use(
+      http.post(`${INNGEST_URL}/e/:key`, () =>
+        failSends-- > 0 ? HttpResponse.error() : undefined,
+      ),
+    );
+    const { deliveryId, body } = await s.deliver({
+      event: example.event,
+      body: JSON.stringify(example.payload),
+    });
+    expect(body["status"]).toBe("pending");
+    await age([deliveryId]);
+    // The SDK tries a send 5 times; the step fails once, then its retry gets through.
+    failSends = 5;
+    const [run] = await s.executor.tick(FORWARDER);
+    expect(run).toMatchObject({ status: "completed", result: { forwarded: 1, failed: 0 } });
+    // One failed attempt of the send step, retried with the claim it memoized: one claim.
+    expect(run!.attempts.filter((a) => a.ops?.includes("StepError"))).toHaveLength(1);
+    expect(run!.steps.map((step) => step.id)).toEqual([
+      "claim-deliveries-1",
+      "forward-deliveries-1",
+      "mark-forwarded-1",
+    ]);
+    expect(s.forwarded()).toEqual([expect.objectContaining({ id: forwardedEventId(deliveryId) })]);
+    expect(await stack.deliveryRows(deliveryId)).toMatchObject([
+      { status: "forwarded", attempts: 2 },
     ]);
   });
 });
