@@ -75,6 +75,18 @@ describe("deliveries Inngest did not take are forwarded by the scheduled forward
       { status: "completed", result: { forwarded: 0, failed: 0 } },
     ]);
     expect(s.forwarded()).toHaveLength(1);
+
+    // Nothing the forwarder's runs stored, logged or wrote holds a secret.
+    const secrets = s.secrets();
+    expect(secrets).toEqual(expect.arrayContaining(s.webhookSecrets));
+    const stored = s.executor.storedText();
+    const logs = s.logLines.join("");
+    const rows = await stack.databaseText();
+    for (const secret of secrets) {
+      expect(stored.includes(secret), "inngest storage").toBe(false);
+      expect(logs.includes(secret), "logs").toBe(false);
+      expect(rows.includes(secret), "database").toBe(false);
+    }
   });
 
   it("resends an event that went out but was not marked under the same id, which starts nothing twice", async () => {
