@@ -31,7 +31,12 @@ export default defineConfig(
   {
     // Inngest's own rules. The plugin ships no flat config (0.0.7), so its recommended
     // rules are spread in by hand; a send that is not awaited loses events, so that one errors.
-    files: ["src/inngest/**/*.ts", "src/actions/**/*.ts", "inngest.config.ts"],
+    files: [
+      "src/inngest/**/*.ts",
+      "src/actions/**/*.ts",
+      "src/webhooks/**/*.ts",
+      "inngest.config.ts",
+    ],
     plugins: { "@inngest": inngest },
     rules: { ...inngest.configs.recommended.rules, "@inngest/await-inngest-send": "error" },
   },

@@ -14,6 +14,7 @@ import { createInstallationCreated } from "./src/inngest/functions/installation-
 import { createInstallationRepositories } from "./src/inngest/functions/installation-repositories.ts";
 import { createInstallationStatus } from "./src/inngest/functions/installation-status.ts";
 import { createRedeliverWebhooks } from "./src/inngest/functions/redeliver-webhooks.ts";
+import { createForwardWebhookDeliveries } from "./src/inngest/functions/forward-webhook-deliveries.ts";
 
 export { INNGEST_APP_ID, createInngestClient } from "./src/inngest/client.ts";
 
@@ -34,5 +35,6 @@ export function createFunctions(client: AppInngest, deps: FunctionDeps): Inngest
     createInstallationRepositories(client, deps),
     createDeadLetter(client, deps),
     createRedeliverWebhooks(client, deps),
+    createForwardWebhookDeliveries(client, deps),
   ];
 }

@@ -7,6 +7,7 @@ import type { RpcClient } from "./db/rpc/rpc-client.ts";
 import type { GitHubApp } from "./github/github-app.ts";
 import { createHttpApp } from "./http/app.ts";
 import { createInngestClient } from "./inngest/client.ts";
+import { createWebhookIntake } from "./webhooks/webhook-intake.ts";
 
 export interface ApplicationDeps {
   env: Env;
@@ -36,6 +37,15 @@ export function createApplication(deps: ApplicationDeps) {
     logger: deps.logger,
     verifier: deps.verifier,
     actions: createActions({ rpc: deps.rpc, inngest }),
+    webhooks: {
+      secrets: deps.env.GITHUB_WEBHOOK_SECRET ?? [],
+      maxBodyBytes: deps.env.GITHUB_WEBHOOK_MAX_BODY_BYTES,
+      intake: createWebhookIntake({
+        rpc: deps.rpc,
+        inngest,
+        logger: deps.logger.child({ component: "github-webhooks" }),
+      }),
+    },
     inngest: {
       client: inngest,
       functions,

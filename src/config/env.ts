@@ -21,6 +21,9 @@ const boolFlag = z
 /** Inngest caps a run's state (event + step outputs) at 32 MB; 1 MiB more covers the envelope. */
 export const INNGEST_MAX_REQUEST_BYTES_DEFAULT = 33 * 1024 * 1024;
 
+/** GitHub does not deliver payloads over 25 MB; a body past that is not from GitHub. */
+export const GITHUB_WEBHOOK_MAX_BODY_BYTES_DEFAULT = 25 * 1024 * 1024;
+
 const envShape = {
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: port(3000).describe("HTTP port the service listens on"),
@@ -55,6 +58,10 @@ const envShape = {
         .filter(Boolean),
     )
     .describe("GitHub webhook secret(s), comma-separated for rotation"),
+  GITHUB_WEBHOOK_MAX_BODY_BYTES: optionalString
+    .pipe(z.coerce.number<string | undefined>().int().min(1024).optional())
+    .transform((v) => v ?? GITHUB_WEBHOOK_MAX_BODY_BYTES_DEFAULT)
+    .describe("largest body POST /api/webhooks/github reads (default 25 MiB: GitHub's cap)"),
   GITHUB_API_URL: z
     .url({ protocol: /^https?$/ })
     .default("https://api.github.com")

@@ -8,6 +8,10 @@ import {
   registerInngestEndpoint,
 } from "./inngest/inngest-endpoint.ts";
 import { registerHealthz } from "./routes/healthz.ts";
+import {
+  type GitHubWebhookOptions,
+  registerGitHubWebhook,
+} from "./webhooks/github-webhook-endpoint.ts";
 
 export interface HttpDeps {
   rpc: RpcClient;
@@ -15,6 +19,7 @@ export interface HttpDeps {
   inngest: Omit<InngestEndpointOptions, "logger">;
   verifier: SessionVerifier;
   actions: Record<string, ActionDefinition>;
+  webhooks: Omit<GitHubWebhookOptions, "logger">;
 }
 
 export function createHttpApp(deps: HttpDeps): Hono {
@@ -22,6 +27,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
   registerHealthz(app, deps);
   registerActions(app, { verifier: deps.verifier, actions: deps.actions, logger: deps.logger });
   registerInngestEndpoint(app, { ...deps.inngest, logger: deps.logger });
+  registerGitHubWebhook(app, { ...deps.webhooks, logger: deps.logger });
   app.notFound((c) => c.json({ error: "not_found" }, 404));
   app.onError((err, c) => {
     // The message may quote input; the log keeps the error (redacted by the logger), the client gets a code.

@@ -30,10 +30,15 @@ function sqlTypesFor(schema: z.ZodType): string[] {
     case "enum":
       return ["text"];
     case "record":
-    case "array": // arrays of objects travel as one JSON document
       return ["jsonb"];
     case "boolean":
       return ["boolean"];
+    case "array":
+      // Arrays of objects travel as one JSON document; information_schema names every SQL
+      // array type ARRAY (the element type is in element_types).
+      return (schema as z.ZodArray<z.ZodType>).element.def.type === "object"
+        ? ["jsonb"]
+        : ["ARRAY"];
     case "date":
       return ["timestamp with time zone"];
     default:

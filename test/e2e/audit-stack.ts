@@ -39,7 +39,14 @@ export function useAuditStack() {
     for (const close of closers.splice(0)) await close();
   });
 
-  function arrange(options: { github?: boolean; wrapRpc?: (rpc: RpcClient) => RpcClient } = {}) {
+  function arrange(
+    options: {
+      github?: boolean;
+      wrapRpc?: (rpc: RpcClient) => RpcClient;
+      /** More environment, e.g. GITHUB_WEBHOOK_SECRET; its values are scanned as secrets. */
+      env?: Record<string, string>;
+    } = {},
+  ) {
     const fake = createFakeGitHub({ baseUrl: GITHUB_URL, appId: APP_ID, publicKeyPem: publicKey });
     const { logger, lines: logLines } = collectingLogger({ level: "trace" });
     const rpc = createRpcClient(
@@ -52,6 +59,7 @@ export function useAuditStack() {
       INNGEST_SIGNING_KEY: keys.signingKey,
       INNGEST_EVENT_KEY: keys.eventKey,
       SUPABASE_JWT_SECRET: keys.jwtSecret,
+      ...options.env,
     });
     // A new App per arrangement is a new process's token cache.
     const github =
@@ -116,6 +124,7 @@ export function useAuditStack() {
           keys.signingKey.replace(/^signkey-test-/, ""),
           keys.eventKey,
           keys.jwtSecret,
+          ...(env.GITHUB_WEBHOOK_SECRET ?? []),
         ];
       },
     };

@@ -8,12 +8,13 @@
  * `idempotency` on a plain `event.<path>`, retries (`retries + 1` attempts,
  * per step), parallel steps, sleeps (end at once), waitForEvent with `match`,
  * step.sendEvent through the Event API handlers, onFailure via
- * inngest/function.failed.
+ * inngest/function.failed, cron ticks on demand (`tick`, an
+ * inngest/scheduled.timer run; nothing ticks by itself).
  * Not modelled (refused when configured, so no test passes by accident):
  * batchEvents, debounce, rateLimit, cancelOn, singleton, trigger `if`,
  * step.invoke, step.ai, step.fetch/gateway, waitForSignal, defer.
  * Ignored (timing only): concurrency, throttle, priority, timeouts, cron
- * triggers, Retry-After delays. inngest/function.finished is not emitted.
+ * schedules (when a tick would come), Retry-After delays. inngest/function.finished is not emitted.
  */
 export { createInngestExecutor, type InngestExecutor } from "./inngest-executor/executor.ts";
 export {

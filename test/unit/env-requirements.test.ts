@@ -117,6 +117,27 @@ describe("unsigned Inngest mode only on loopback", () => {
     expect(refusal({ INNGEST_MAX_REQUEST_BYTES: "12" })).toContain("INNGEST_MAX_REQUEST_BYTES");
   });
 
+  it("bounds webhook bodies at GitHub's 25 MB cap unless configured", () => {
+    expect(readEnv({}).GITHUB_WEBHOOK_MAX_BODY_BYTES).toBe(25 * 1024 * 1024);
+    expect(readEnv({ GITHUB_WEBHOOK_MAX_BODY_BYTES: "" }).GITHUB_WEBHOOK_MAX_BODY_BYTES).toBe(
+      25 * 1024 * 1024,
+    );
+    expect(readEnv({ GITHUB_WEBHOOK_MAX_BODY_BYTES: "4096" }).GITHUB_WEBHOOK_MAX_BODY_BYTES).toBe(
+      4096,
+    );
+    expect(refusal({ GITHUB_WEBHOOK_MAX_BODY_BYTES: "12" })).toContain(
+      "GITHUB_WEBHOOK_MAX_BODY_BYTES",
+    );
+  });
+
+  it("reads GITHUB_WEBHOOK_SECRET as a rotation list, trimmed, empty entries dropped", () => {
+    expect(readEnv({ GITHUB_WEBHOOK_SECRET: " new , old,," }).GITHUB_WEBHOOK_SECRET).toEqual([
+      "new",
+      "old",
+    ]);
+    expect(readEnv({}).GITHUB_WEBHOOK_SECRET).toBeUndefined();
+  });
+
   it("keeps unauthenticated sync off unless configured", () => {
     expect(readEnv({}).INNGEST_ENABLE_UNAUTHED_SYNC).toBe(false);
     expect(readEnv({ INNGEST_ENABLE_UNAUTHED_SYNC: "1" }).INNGEST_ENABLE_UNAUTHED_SYNC).toBe(true);

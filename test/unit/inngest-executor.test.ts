@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { Inngest, NonRetriableError, RetryAfterError } from "inngest";
+import { Inngest, NonRetriableError, RetryAfterError, cron } from "inngest";
 import { serve } from "inngest/hono";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createInngestExecutor, type StoredRun } from "../support/inngest-executor.ts";
@@ -133,7 +133,25 @@ const awaitsApproval = inngest.createFunction(
   },
 );
 
+const sweeps = inngest.createFunction(
+  { id: "sweeps", triggers: [cron("*/5 * * * *")], singleton: { mode: "skip" } },
+  async ({ event, step }) => {
+    const swept = await step.run("sweep", () => ran("sweep"));
+    return { trigger: event.name, cron: "cron" in event.data ? event.data.cron : null, swept };
+  },
+);
+
+const sweepsSlowly = inngest.createFunction(
+  { id: "sweeps-slowly", triggers: [cron("0 * * * *")], singleton: { mode: "skip" } },
+  async ({ step }) => {
+    const go = await step.waitForEvent("wait-for-go", { event: "test/sweep.go", timeout: "1h" });
+    return { went: go !== null };
+  },
+);
+
 const functions = [
+  sweeps,
+  sweepsSlowly,
   multiStep,
   flaky,
   alwaysFails,
@@ -381,5 +399,42 @@ describe("inngest executor", () => {
     expect(text).toContain('"data":{"id":"u-stored-123"}'); // step output
     expect(text).toContain("transient failure on attempt 0"); // error of a retried attempt
     expect(text).toContain('"result":{"reply":{"status":"ok","attempt":1}}'); // function result
+  });
+
+  it("ticks a cron function on demand with an inngest/scheduled.timer run that no other function sees", async () => {
+    const exec = newExecutor();
+    const first = only(await exec.tick(`${APP_ID}-sweeps`), "sweeps");
+    expect(first).toMatchObject({
+      status: "completed",
+      result: { trigger: "inngest/scheduled.timer", cron: "*/5 * * * *", swept: 1 },
+    });
+    expect(exec.stored.events.map((e) => e.event.name)).toEqual(["inngest/scheduled.timer"]);
+    expect(exec.stored.runs).toHaveLength(1);
+    // Each tick is its own run with its own timer event.
+    const second = only(await exec.tick(`${APP_ID}-sweeps`), "sweeps");
+    expect(second.runId).not.toBe(first.runId);
+    expect(second.event.id).not.toBe(first.event.id);
+    expect(bodyRuns["sweep"]).toBe(2);
+    // Sent from outside, the internal name is refused, as the Event API does.
+    await expect(exec.send({ name: "inngest/scheduled.timer" })).rejects.toThrow(/reserved/);
+  });
+
+  it("refuses to tick a function without a cron trigger", async () => {
+    const exec = newExecutor();
+    await expect(exec.tick(`${APP_ID}-multi-step`)).rejects.toThrow(/no cron-triggered function/);
+    await expect(exec.tick(`${APP_ID}-nope`)).rejects.toThrow(/no cron-triggered function/);
+  });
+
+  it("skips a tick while the singleton's previous run is unfinished, as Inngest does", async () => {
+    const exec = newExecutor();
+    const [first] = await exec.tick(`${APP_ID}-sweeps-slowly`);
+    expect(first).toMatchObject({ status: "waiting" });
+    expect(await exec.tick(`${APP_ID}-sweeps-slowly`)).toEqual([]);
+    expect(exec.stored.skipped).toEqual([
+      expect.objectContaining({ reason: "singleton", functionId: `${APP_ID}-sweeps-slowly` }),
+    ]);
+    await exec.timeOutWaits();
+    expect(first).toMatchObject({ status: "completed", result: { went: false } });
+    expect(await exec.tick(`${APP_ID}-sweeps-slowly`)).toMatchObject([{ status: "waiting" }]);
   });
 });

@@ -6,7 +6,13 @@ const timestamp = z.coerce.date();
 const systemActor = z.string().regex(/^system:[a-z][a-z0-9-]{1,62}$/);
 const auditStatus = z.enum(["completed", "skipped", "failed"]);
 const level = z.number().int().min(0).max(5);
-const deliveryId = z.string().min(1).max(100);
+/** X-GitHub-Delivery, as the SQL checks it. */
+const deliveryId = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9-]+$/);
+const deliveryStatus = z.enum(["received", "forwarded", "ignored", "failed"]);
 
 /**
  * Every Postgres function the service calls, one entry each. Argument names are
@@ -154,6 +160,55 @@ export const rpcContract = {
       })
       .strict(),
     z.object({ run_id: z.string(), created: z.boolean() }),
+  ),
+  record_webhook_delivery: defineRpc(
+    z
+      .object({
+        p_delivery_id: deliveryId,
+        p_event: z.string().regex(/^[a-z_]{1,64}$/),
+        p_action: z.string().max(100).nullable(),
+        p_installation_id: id.nullable(),
+        p_payload_sha256: z.string().regex(/^[0-9a-f]{64}$/),
+        /** Null: an event this service does not handle, recorded as ignored. */
+        p_forward_event: z.string().nullable(),
+        p_forward_data: z.record(z.string(), z.union([z.string(), z.number()])).nullable(),
+        p_actor: systemActor,
+      })
+      .strict(),
+    z.object({ delivery_id: z.string(), status: deliveryStatus, duplicate: z.boolean() }),
+  ),
+  mark_webhook_deliveries_forwarded: defineRpc(
+    z
+      .object({ p_delivery_ids: z.array(deliveryId).min(1).max(500), p_actor: systemActor })
+      .strict(),
+    z.object({ delivery_id: z.string(), processed_at: timestamp }),
+  ),
+  claim_webhook_forwards: defineRpc(
+    z
+      .object({
+        p_limit: z.number().int().min(1).max(500),
+        p_min_age_seconds: z.number().int().min(0),
+        p_lease_seconds: z.number().int().min(1).max(3600),
+        p_actor: systemActor,
+      })
+      .strict(),
+    z.object({
+      delivery_id: z.string(),
+      forward_event: z.string(),
+      // Checked against the event's schema before it is sent.
+      forward_data: z.record(z.string(), z.unknown()),
+      attempts: z.number().int().min(1),
+    }),
+  ),
+  mark_webhook_delivery_failed: defineRpc(
+    z
+      .object({
+        p_delivery_id: deliveryId,
+        p_error: z.string().regex(/^[a-z_]{1,64}$/),
+        p_actor: systemActor,
+      })
+      .strict(),
+    z.object({ delivery_id: z.string(), status: deliveryStatus }),
   ),
 } as const;
 

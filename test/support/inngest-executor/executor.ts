@@ -29,6 +29,12 @@ export interface InngestExecutor {
    * operators can make them). `together` reruns are driven at once, then the queue drains.
    */
   rerun(of: StoredRun, options?: { together?: number }): Promise<StoredRun[]>;
+  /**
+   * One tick of a cron-triggered function (`<appId>-<id>`): a run whose event is
+   * `inngest/scheduled.timer` with `data.cron`, as Inngest schedules it (no other function
+   * sees that event; the singleton model applies). Then drains.
+   */
+  tick(functionId: string): Promise<StoredRun[]>;
   /** Ends every pending waitForEvent with null (its timeout), then drains. */
   timeOutWaits(): Promise<StoredRun[]>;
   /** JSON of everything stored: events, step outputs and errors, results, run errors. */
@@ -36,6 +42,7 @@ export interface InngestExecutor {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+const SCHEDULED_TIMER_EVENT = "inngest/scheduled.timer";
 
 const sendableEventSchema = z.object({
   name: z.string().min(1),
@@ -233,6 +240,34 @@ export function createInngestExecutor(options: InngestExecutorOptions): InngestE
       await Promise.all(runs.map((run) => driveRun(run, deps)));
       runs.forEach(settle);
       return [...runs.map((run) => run.record), ...(await drain())];
+    },
+    async tick(functionId) {
+      const entry = registry.find((candidate) => candidate.slug === functionId);
+      if (!entry?.crons[0]) {
+        throw new InngestExecutorError(`no cron-triggered function "${functionId}" to tick`);
+      }
+      const now = Date.now();
+      const internalId = ulid();
+      const event = normalize(
+        { name: SCHEDULED_TIMER_EVENT, data: { cron: entry.crons[0] } },
+        internalId,
+        now,
+        true,
+      );
+      stored.events.push({ internalId, event });
+      const singleton = entry.singletonKey(event);
+      if (singleton !== undefined && hasUnfinishedRun(entry, singleton)) {
+        stored.skipped.push({
+          reason: "singleton",
+          eventId: event.id,
+          internalId,
+          functionId: entry.slug,
+          key: singleton,
+        });
+      } else {
+        queue.push(newRun(entry, event));
+      }
+      return drain();
     },
     async timeOutWaits() {
       for (const run of parked) {

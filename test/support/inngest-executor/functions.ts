@@ -9,6 +9,8 @@ export interface FunctionEntry {
   /** `<appId>-<id>`: the `fnId` query parameter and the run's functionId. */
   slug: string;
   maxAttempts: number;
+  /** The function's cron expressions; Inngest starts a run per tick of each. */
+  crons: string[];
   matches(event: InngestEvent): boolean;
   idempotencyKey(event: InngestEvent): string | undefined;
   /** `singleton` in mode "skip": a new run is skipped while one with this key is unfinished. */
@@ -62,8 +64,10 @@ export function buildRegistry(
     }
     const triggers = (opts.triggers ?? []) as InngestFunction.Trigger<string>[];
     const matchers = triggers.flatMap((trigger) => eventMatcher(slug, trigger));
+    const crons = triggers.flatMap((trigger) => (trigger.cron === undefined ? [] : [trigger.cron]));
     const main: FunctionEntry = {
       slug,
+      crons,
       maxAttempts: maxAttemptsOverride ?? (opts.retries ?? DEFAULT_RETRIES) + 1,
       matches: (event) => matchers.some((matches) => matches(event)),
       idempotencyKey: eventKeyReader(slug, "idempotency", opts.idempotency),
@@ -76,6 +80,7 @@ export function buildRegistry(
     const failure: FunctionEntry = {
       slug: `${slug}-failure`,
       maxAttempts: maxAttemptsOverride ?? 2,
+      crons: [],
       matches: (event) =>
         event.name === FUNCTION_FAILED_EVENT && event.data["function_id"] === slug,
       idempotencyKey: () => undefined,
