@@ -1,4 +1,5 @@
 import { loadEnvOrExit } from "./config/load-env.ts";
+import { EmbeddedPostgresError } from "./db/embedded-postgres.ts";
 import { createLogger } from "./log/logger.ts";
 import { startService } from "./service.ts";
 
@@ -25,6 +26,8 @@ try {
   process.on("SIGINT", () => shutdown("SIGINT"));
   process.on("SIGTERM", () => shutdown("SIGTERM"));
 } catch (err) {
-  logger.fatal({ err }, "[service] failed to start");
+  // A problem the operator can fix is one sentence saying how; a stack would bury it.
+  if (err instanceof EmbeddedPostgresError) logger.fatal(err.message);
+  else logger.fatal({ err }, "[service] failed to start");
   process.exit(1);
 }
