@@ -72,24 +72,12 @@ export async function startEmbeddedPostgres(
       flags: serverFlags(options.durable ?? true),
       ...(onLog && { onLog }),
     });
-    // If this process dies without stop(), don't leave an orphaned server holding the folder.
-    const onExit = () => {
-      try {
-        process.kill(server.pid, "SIGINT");
-      } catch {
-        // already gone
-      }
-    };
-    process.on("exit", onExit);
     let stopping: Promise<void> | undefined;
     return {
       url: `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${options.port}/postgres`,
       pid: server.pid,
       stop() {
-        stopping ??= server.stop().finally(async () => {
-          process.removeListener("exit", onExit);
-          await releaseLock();
-        });
+        stopping ??= server.stop().finally(releaseLock);
         return stopping;
       },
     };

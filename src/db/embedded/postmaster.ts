@@ -1,9 +1,11 @@
 import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 import { EmbeddedPostgresError } from "./embedded-postgres-error.ts";
 import { type PostgresBinaries, binary } from "./postgres-binaries.ts";
 import { serverEnv } from "./server-env.ts";
 import type { ServerUser } from "./server-user.ts";
 import { spawnFailure } from "./spawn-failure.ts";
+import { WATCHDOG } from "./watchdog.ts";
 
 export interface PostmasterOptions {
   bins: PostgresBinaries;
@@ -12,49 +14,87 @@ export interface PostmasterOptions {
   flags: string[];
   user: ServerUser | undefined;
   onLog?: (line: string) => void;
+  /** How long a fast shutdown may take before an immediate one (SIGQUIT). */
+  stopGraceMs?: number;
 }
 
 export interface Postmaster {
   pid: number;
-  /** Fast shutdown (SIGINT): open sessions are ended, the server exits once it has checkpointed. */
+  /** Fast shutdown: sessions end, the server checkpoints and exits. Safe to call twice. */
   stop(): Promise<void>;
 }
 
 const READY = "database system is ready to accept connections";
 
-/** Starts the server on an initialised cluster; resolves once it accepts connections. */
+/**
+ * Starts the server on an initialised cluster under the watchdog shell (./watchdog.ts), in
+ * its own session; resolves once it accepts connections.
+ */
 export function startPostmaster(options: PostmasterOptions): Promise<Postmaster> {
   const file = binary(options.bins, "postgres");
-  const child = spawn(file, ["-D", options.pgdata, "-p", String(options.port), ...options.flags], {
+  const args = ["-D", options.pgdata, "-p", String(options.port), ...options.flags];
+  const watchdog = spawn("/bin/sh", ["-c", WATCHDOG, "watchdog", file, ...args], {
     ...options.user,
     cwd: "/",
     env: serverEnv(),
-    stdio: ["ignore", "ignore", "pipe"],
+    detached: true,
+    stdio: ["pipe", "pipe", "pipe"],
   });
-  const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
+  // Writing nothing, we only learn of a closed pipe as an EPIPE on end(): nothing to do then.
+  watchdog.stdin.on("error", () => undefined);
+  const exited = new Promise<void>((resolve) => watchdog.once("close", () => resolve()));
   return new Promise((resolve, reject) => {
     let output = "";
+    let pid: number | undefined;
     let ready = false;
-    child.stderr.on("data", (chunk: Buffer) => {
+    const settle = () => {
+      if (ready || pid === undefined || !output.includes(READY)) return;
+      ready = true;
+      output = "";
+      resolve({ pid, stop: once(() => stop(pid!)) });
+    };
+    createInterface({ input: watchdog.stdout }).once("line", (line) => {
+      pid = Number.parseInt(line, 10);
+      settle();
+    });
+    watchdog.stderr.on("data", (chunk: Buffer) => {
       options.onLog?.(String(chunk).trimEnd());
       if (ready) return;
       output += String(chunk);
-      if (!output.includes(READY) || child.pid === undefined) return;
-      ready = true;
-      const pid = child.pid;
-      resolve({
-        pid,
-        async stop() {
-          if (child.exitCode === null && child.signalCode === null) child.kill("SIGINT");
-          await exited;
-        },
-      });
+      settle();
     });
-    child.on("error", (err) => reject(spawnFailure(file, err)));
-    child.on("close", (code, signal) =>
-      reject(new EmbeddedPostgresError(whyItStopped(options, output, code ?? signal))),
-    );
+    watchdog.on("error", (err) => reject(spawnFailure(file, err)));
+    watchdog.on("close", (code, signal) => {
+      // The shell's own codes for a command it could not execute, or could not find.
+      if (code === 126 || code === 127) {
+        const err = Object.assign(new Error(output.trim()), {
+          code: code === 126 ? "EACCES" : "ENOENT",
+        });
+        return reject(spawnFailure(file, err));
+      }
+      reject(new EmbeddedPostgresError(whyItStopped(options, output, code ?? signal)));
+    });
   });
+
+  async function stop(pid: number): Promise<void> {
+    watchdog.stdin.end();
+    const grace = new Promise<"late">((r) =>
+      setTimeout(r, options.stopGraceMs ?? 30_000, "late").unref(),
+    );
+    if ((await Promise.race([exited, grace])) === "late") {
+      try {
+        process.kill(pid, "SIGQUIT");
+      } catch {
+        // gone meanwhile
+      }
+      await exited;
+    }
+  }
+}
+
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  return () => (running ??= fn());
 }
 
 function whyItStopped(options: PostmasterOptions, output: string, how: unknown): string {
