@@ -1,4 +1,4 @@
-import { lstat, mkdtemp, readFile, readdir, readlink, rm } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, readlink, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll } from "vitest";
@@ -69,9 +69,3 @@ export async function leftoverTempDirs(): Promise<string[]> {
   }
   return left;
 }
-
-export const isSymlink = (p: string) =>
-  lstat(p).then(
-    (info) => info.isSymbolicLink(),
-    () => false,
-  );

@@ -14,17 +14,17 @@ export interface PostmasterOptions {
   flags: string[];
   user: ServerUser | undefined;
   onLog?: (line: string) => void;
-  /** How long a fast shutdown may take before an immediate one (SIGQUIT). */
-  stopGraceMs?: number;
 }
 
 export interface Postmaster {
   pid: number;
-  /** Fast shutdown: sessions end, the server checkpoints and exits. Safe to call twice. */
+  /** Fast shutdown: sessions end, the server checkpoints and exits. */
   stop(): Promise<void>;
 }
 
 const READY = "database system is ready to accept connections";
+/** How long a fast shutdown may take before an immediate one (SIGQUIT; recovery on next start). */
+const FAST_SHUTDOWN_GRACE_MS = 30_000;
 
 /**
  * Starts the server on an initialised cluster under the watchdog shell (./watchdog.ts), in
@@ -51,7 +51,8 @@ export function startPostmaster(options: PostmasterOptions): Promise<Postmaster>
       if (ready || pid === undefined || !output.includes(READY)) return;
       ready = true;
       output = "";
-      resolve({ pid, stop: once(() => stop(pid!)) });
+      const postmaster = pid;
+      resolve({ pid, stop: () => stop(postmaster) });
     };
     createInterface({ input: watchdog.stdout }).once("line", (line) => {
       pid = Number.parseInt(line, 10);
@@ -78,9 +79,7 @@ export function startPostmaster(options: PostmasterOptions): Promise<Postmaster>
 
   async function stop(pid: number): Promise<void> {
     watchdog.stdin.end();
-    const grace = new Promise<"late">((r) =>
-      setTimeout(r, options.stopGraceMs ?? 30_000, "late").unref(),
-    );
+    const grace = new Promise<"late">((r) => setTimeout(r, FAST_SHUTDOWN_GRACE_MS, "late").unref());
     if ((await Promise.race([exited, grace])) === "late") {
       try {
         process.kill(pid, "SIGQUIT");
@@ -90,11 +89,6 @@ export function startPostmaster(options: PostmasterOptions): Promise<Postmaster>
       await exited;
     }
   }
-}
-
-function once(fn: () => Promise<void>): () => Promise<void> {
-  let running: Promise<void> | undefined;
-  return () => (running ??= fn());
 }
 
 function whyItStopped(options: PostmasterOptions, output: string, how: unknown): string {
