@@ -11,7 +11,7 @@ const SIGNALS = ["SIGINT", "SIGTERM"] as const;
 /**
  * From now on SIGINT and SIGTERM stop the service once, log "[service] stopped" and exit
  * 0 (1 if stopping failed). Later signals are logged and ignored: a Ctrl-C under npm arrives
- * twice (from the terminal and forwarded by npm), and cleanup must not be cut short.
+ * twice (from the terminal, and forwarded by npm), and cleanup must not be cut short.
  * The stop is bounded (HTTP drain, Postgres grace), so there is no need to force an exit.
  */
 export function shutdownOnSignals(

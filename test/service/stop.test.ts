@@ -70,6 +70,7 @@ describe("the service and its Postgres stop as a unit", () => {
     conn.write("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\nGET /healthz HTTP/1.1\r\nHost: t\r\n");
     expect(await conn.response()).toMatchObject({ status: 200 });
 
+    // npm forwards its copy too: the service may get SIGINT twice (or once, if they coalesce).
     process.kill(-svc.child.pid!, "SIGINT");
     await until("the service to begin stopping", () => svc.output().includes("[service] stopping"));
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
@@ -83,8 +84,6 @@ describe("the service and its Postgres stop as a unit", () => {
 
     expect(await svc.exited).toBe(0);
     expect(svc.output()).toContain('"msg":"[service] stopped"');
-    // The terminal's SIGINT and npm's forwarded copy: the second must not cut cleanup short.
-    expect(svc.output()).toContain("[service] already stopping; cleanup continues");
     expect(isAlive(postmasterPid)).toBe(false);
   }, 90_000);
 
