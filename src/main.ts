@@ -1,4 +1,6 @@
 import { loadEnvOrExit } from "./config/load-env.ts";
+import { EmbeddedPostgresError } from "./db/embedded-postgres.ts";
+import { shutdownOnSignals } from "./lifecycle/shutdown-on-signals.ts";
 import { createLogger } from "./log/logger.ts";
 import { startService } from "./service.ts";
 
@@ -6,25 +8,17 @@ const env = loadEnvOrExit();
 
 const logger = createLogger({ level: env.LOG_LEVEL });
 
+// Before start-up: a Ctrl-C during initdb or migrations still stops Postgres and unlocks .data.
+// package.json starts us with `exec node --import tsx`: npm signals only its child, and dash's `sh -c` does not exec a lone command.
+// Not the tsx CLI: it SIGKILLs a child that does not acknowledge a relayed signal within 30 ms (tsx dist/cli.mjs, relaySignalToChild).
+const shutdown = shutdownOnSignals(logger);
+
 try {
   const service = await startService(env, logger);
-  let stopping: Promise<void> | undefined;
-  const shutdown = (signal: string) => {
-    stopping ??= (async () => {
-      logger.info({ signal }, "[service] stopping");
-      try {
-        await service.stop();
-        logger.info("[service] stopped");
-        process.exitCode = 0;
-      } catch (err) {
-        logger.error({ err }, "[service] unclean stop");
-        process.exitCode = 1;
-      }
-    })();
-  };
-  process.on("SIGINT", () => shutdown("SIGINT"));
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  shutdown.whenStarted(() => service.stop());
 } catch (err) {
-  logger.fatal({ err }, "[service] failed to start");
+  // A problem the operator can fix is one sentence saying how; a stack would bury it.
+  if (err instanceof EmbeddedPostgresError) logger.fatal(err.message);
+  else logger.fatal({ err }, "[service] failed to start");
   process.exit(1);
 }

@@ -1,3 +1,4 @@
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve as serveHttp, type ServerType } from "@hono/node-server";
 import type { Logger } from "pino";
@@ -7,14 +8,21 @@ import { sessionVerifierFromEnv } from "./auth/session-verifier-from-env.ts";
 import { type Env, databaseTarget } from "./config/env.ts";
 import { openDatabase } from "./db/open-database.ts";
 import { githubAppFromEnv } from "./github/github-app.ts";
+import { gracefulClose } from "./lifecycle/graceful-close.ts";
 import { isInngestDev } from "./inngest/client.ts";
+
+/** How long in-flight requests may take to finish on stop before their connections are closed. */
+const DRAIN_MS = 10_000;
 
 export interface RunningService {
   url: string;
   stop(): Promise<void>;
 }
 
-/** Wires real dependencies and listens. Everything it opens, stop() closes, in reverse order. */
+/**
+ * Wires real dependencies and listens. Everything it opens, stop() closes, in reverse order:
+ * HTTP first (drained), then the database, so in-flight requests still reach Postgres.
+ */
 export async function startService(env: Env, logger: Logger): Promise<RunningService> {
   const db = await openDatabase(databaseTarget(env), logger);
   try {
@@ -26,6 +34,7 @@ export async function startService(env: Env, logger: Logger): Promise<RunningSer
     const verifier = await sessionVerifierFromEnv(env);
     const { http, functions } = createApplication({ env, rpc: db.rpc, logger, verifier, github });
     const server = await listen(http.fetch, env.HOST, env.PORT);
+    const closeHttp = gracefulClose(server as Server);
     const { port } = server.address() as AddressInfo;
     const url = `http://${env.HOST}:${port}`;
     const inngestDev = isInngestDev(env);
@@ -38,7 +47,7 @@ export async function startService(env: Env, logger: Logger): Promise<RunningSer
     return {
       url,
       async stop() {
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await closeHttp(DRAIN_MS);
         await db.close();
       },
     };

@@ -37,6 +37,7 @@ export async function openDatabase(target: DatabaseTarget, logger: Logger): Prom
         dir: target.dir,
         port: target.port,
         onLog: (line) => pgLog.debug(line),
+        logger: pgLog,
       });
       try {
         const admin = createSql(pg.url, { max: 1 });

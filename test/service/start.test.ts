@@ -1,62 +1,19 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, readlink } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { DATA_STAGE_ROOT } from "../../src/db/embedded/cluster-dir.ts";
 import { freePort } from "../../src/db/free-port.ts";
+import { HEALTHY, healthz, startServiceProcess as start } from "../support/service-process.ts";
 import { useTempDirs } from "../support/temp-dir.ts";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const TSX = path.join(ROOT, "node_modules/tsx/dist/cli.mjs");
-
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-/** `npm start`, minus npm: the same entry point and environment contract. */
-function start(env: Record<string, string>): Started {
-  const child = spawn(process.execPath, [TSX, "src/main.ts"], {
-    cwd: ROOT,
-    // Empty values shadow a developer's .env (loadEnvFile never overrides what is set).
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "",
-      LOG_LEVEL: "info",
-      DATABASE_URL: "",
-      SUPABASE_URL: "",
-      SUPABASE_SERVICE_ROLE_KEY: "",
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout.on("data", (d) => (out += d));
-  child.stderr.on("data", (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, output: () => out, exited };
-}
-
-async function healthz(
-  port: number,
-  deadlineMs = 30_000,
-): Promise<{ status: number; body: unknown }> {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
-      return { status: res.status, body: await res.json() };
-    } catch (err) {
-      if (Date.now() > until) throw err;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
-
 const tempDir = useTempDirs("start");
+const asRoot = process.getuid?.() === 0;
 
 describe("npm start on the embedded defaults", () => {
-  it("serves /healthz on a fresh data folder, refuses a second instance, stops cleanly, and serves again after a restart", async () => {
-    const dir = await tempDir();
+  it("serves /healthz on a fresh data folder inside a private folder, refuses a second instance, stops cleanly, and serves again after a restart", async () => {
+    // Like `.data` in a clone under /root: the postgres user cannot pass the 0700 folder.
+    const dir = path.join(await tempDir(), "data");
     const env = {
       EMBEDDED_PG_DIR: dir,
       EMBEDDED_PG_PORT: String(await freePort()),
@@ -65,10 +22,15 @@ describe("npm start on the embedded defaults", () => {
     const port = Number(env.PORT);
 
     const first = start(env);
-    expect(await healthz(port)).toEqual({
-      status: 200,
-      body: { status: "ok", database: "ok", transport: "sql" },
-    });
+    expect(await healthz(port)).toEqual(HEALTHY);
+    if (asRoot) {
+      expect(path.dirname(path.dirname(await readlink(path.join(dir, "pg"))))).toBe(
+        DATA_STAGE_ROOT,
+      );
+      expect(first.output()).toContain(
+        "the cluster lives in the staged folder its pg link points to",
+      );
+    }
 
     const second = start({ ...env, PORT: String(await freePort()) });
     expect(await second.exited).toBe(1);
@@ -80,16 +42,47 @@ describe("npm start on the embedded defaults", () => {
 
     const again = start(env);
     try {
-      expect(await healthz(port)).toEqual({
-        status: 200,
-        body: { status: "ok", database: "ok", transport: "sql" },
-      });
+      expect(await healthz(port)).toEqual(HEALTHY);
       expect(again.output()).toMatch(/"applied":0/);
     } finally {
       again.child.kill("SIGINT");
       expect(await again.exited).toBe(0);
     }
   }, 90_000);
+
+  it("stops with one sentence naming the fix, and no stack, when the postgres user cannot reach an existing cluster (as root)", async () => {
+    const dir = path.join(await tempDir(), "data");
+    await mkdir(path.join(dir, "pg"), { recursive: true });
+    const port = await freePort();
+    const run = start({
+      EMBEDDED_PG_DIR: dir,
+      EMBEDDED_PG_PORT: String(await freePort()),
+      PORT: String(port),
+    });
+    if (!asRoot) {
+      // Not root: the server runs as us and reaches the folder, so there is nothing to refuse.
+      expect(await healthz(port)).toEqual(HEALTHY);
+      run.child.kill("SIGTERM");
+      expect(await run.exited).toBe(0);
+      return;
+    }
+    expect(await run.exited).toBe(1);
+    const records = run
+      .output()
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { level: number; msg: string });
+    // Info lines may come first (binaries staged when the clone itself is private).
+    expect(records.filter((r) => r.level >= 50)).toEqual([
+      {
+        ...records.at(-1),
+        level: 60,
+        msg: expect.stringMatching(/cannot reach the cluster in .* is private: run `chmod o\+x /),
+      },
+    ]);
+    expect(run.output()).not.toMatch(/"stack"|\n\s+at /);
+    expect(existsSync(path.join(dir, "owner.pid"))).toBe(false);
+  }, 30_000);
 
   it("fails at start with a message naming a malformed variable, without echoing its value", async () => {
     const run = start({

@@ -1,5 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { randomBytes } from "node:crypto";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { startEmbeddedPostgres } from "../../src/db/embedded-postgres.ts";
@@ -7,7 +6,7 @@ import { freePort } from "../../src/db/free-port.ts";
 import { migrate } from "../../src/db/migrate.ts";
 import { createSql } from "../../src/db/sql-client.ts";
 import { TEMPLATE_DB } from "./pg.ts";
-import { TEMP_PREFIX, leftoverTempDirs } from "./temp-dir.ts";
+import { leftoverTempDirs, makeTempDir, removeTempDir } from "./temp-dir.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -20,9 +19,14 @@ declare module "vitest" {
  * which every test file clones its own database in ~0.1 s.
  */
 export default async function setup(project: TestProject) {
-  const startedAt = Date.now();
-  const dir = await mkdtemp(path.join(tmpdir(), `${TEMP_PREFIX}test-pg-`));
-  const pg = await startEmbeddedPostgres({ dir, port: await freePort(), durable: false });
+  process.env.CFJ_TEST_RUN ??= randomBytes(4).toString("hex");
+  // Inside a private (0700) folder, like a clone under /root: as root the cluster is staged.
+  const dir = await makeTempDir("test-pg");
+  const pg = await startEmbeddedPostgres({
+    dir: path.join(dir, "data"),
+    port: await freePort(),
+    durable: false,
+  });
   const admin = createSql(pg.url, { max: 1 });
   await admin.unsafe(`create database ${TEMPLATE_DB}`);
   const templateUrl = withDatabase(pg.url, TEMPLATE_DB);
@@ -33,8 +37,8 @@ export default async function setup(project: TestProject) {
   project.provide("pgAdminUrl", pg.url);
   return async () => {
     await pg.stop();
-    await rm(dir, { recursive: true, force: true });
-    const left = await leftoverTempDirs(startedAt);
+    await removeTempDir(dir);
+    const left = await leftoverTempDirs();
     if (left.length > 0) {
       // vitest only logs a teardown error; the exit code is how CI notices.
       console.error(`[test] tests left temporary folders behind: ${left.join(", ")}`);
