@@ -1,39 +1,24 @@
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { startServiceProcess } from "../support/service-process.ts";
 import { useTempDirs } from "../support/temp-dir.ts";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const TSX = path.join(ROOT, "node_modules/tsx/dist/cli.mjs");
 const tempDir = useTempDirs("config");
 
-/** The service entry point with exactly `env` (empty values shadow a developer's .env). */
+/** The service entry point; Supabase and Inngest settings blank unless given. */
 async function startWith(env: Record<string, string>) {
-  const dir = await tempDir();
-  const dataDir = path.join(dir, "data");
-  const child = spawn(process.execPath, [TSX, "src/main.ts"], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "",
-      DATABASE_URL: "",
-      SUPABASE_URL: "",
-      SUPABASE_SERVICE_ROLE_KEY: "",
-      SUPABASE_JWT_SECRET: "",
-      INNGEST_SIGNING_KEY: "",
-      INNGEST_EVENT_KEY: "",
-      INNGEST_DEV: "",
-      EMBEDDED_PG_DIR: dataDir,
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
+  const dataDir = path.join(await tempDir(), "data");
+  const service = startServiceProcess({
+    SUPABASE_JWT_SECRET: "",
+    INNGEST_SIGNING_KEY: "",
+    INNGEST_EVENT_KEY: "",
+    INNGEST_DEV: "",
+    EMBEDDED_PG_DIR: dataDir,
+    ...env,
   });
-  let output = "";
-  child.stdout.on("data", (d) => (output += d));
-  child.stderr.on("data", (d) => (output += d));
-  const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
-  return { code, output, dataDir };
+  const code = await service.exited;
+  return { code, output: service.output(), dataDir };
 }
 
 describe("configuration refused before anything starts", () => {
