@@ -1,10 +1,14 @@
 import type { Logger } from "pino";
+import type { RpcArgs, RpcRow } from "../db/rpc/contract.ts";
 import type { RpcClient } from "../db/rpc/rpc-client.ts";
+import { createGroupBatcher } from "../lib/group-batcher.ts";
 import type { AppInngest } from "../inngest/client.ts";
 import { createForwardedEvent } from "./forwarded-events.ts";
 import { mapGitHubWebhook } from "./map-github-webhook.ts";
 
 export const WEBHOOK_ACTOR = "system:github-webhooks";
+/** Largest group one transaction, send or mark takes. */
+const GROUP_MAX = 100;
 
 /**
  * How long the intake waits for Inngest before answering anyway. GitHub fails a delivery
@@ -42,30 +46,77 @@ export interface WebhookIntakeDeps {
 export type WebhookIntake = (delivery: VerifiedDelivery) => Promise<IntakeOutcome>;
 
 /**
- * Records a delivery and what it forwards in one RPC (the outbox), then sends that one
- * event under the delivery's event id and marks it forwarded. A send that fails or takes
+ * Records a delivery and what it forwards in one transaction (the outbox), then sends that
+ * one event under the delivery's event id and marks it forwarded. A send that fails or takes
  * too long leaves the row pending; the id makes a later resend a no-op at Inngest.
+ *
+ * The three steps are group-committed (createGroupBatcher): deliveries arriving while one
+ * transaction, send or mark is in flight share the next one. Each delivery still gets its
+ * own outcome; one bad delivery in a group is retried alone.
  */
 export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
   const budgetMs = deps.sendBudgetMs ?? INTAKE_SEND_BUDGET_MS;
+  type Recorded = RpcRow<"record_webhook_delivery">;
+  type DeliveryArgs = RpcArgs<"record_webhook_deliveries">["p_deliveries"][number];
+  const record = createGroupBatcher<DeliveryArgs, Recorded>(
+    (deliveries) =>
+      deps.rpc.call("record_webhook_deliveries", {
+        p_deliveries: deliveries,
+        p_actor: WEBHOOK_ACTOR,
+      }),
+    {
+      maxItems: GROUP_MAX,
+      maxInFlight: 2,
+      fallback: async (d) =>
+        (
+          await deps.rpc.call("record_webhook_delivery", {
+            p_delivery_id: d.delivery_id,
+            p_event: d.event,
+            p_action: d.action,
+            p_installation_id: d.installation_id,
+            p_payload_sha256: d.payload_sha256,
+            p_forward_event: d.forward_event,
+            p_forward_data: d.forward_data,
+            p_actor: WEBHOOK_ACTOR,
+          })
+        )[0]!,
+    },
+  );
+  const send = createGroupBatcher<ReturnType<typeof createForwardedEvent>, void>(
+    async (events) => {
+      await withinBudget(deps.inngest.send(events), budgetMs);
+      return events.map(() => undefined);
+    },
+    { maxItems: GROUP_MAX, maxInFlight: 2 },
+  );
+  const mark = createGroupBatcher<string, void>(
+    async (ids) => {
+      await deps.rpc.call("mark_webhook_deliveries_forwarded", {
+        p_delivery_ids: ids,
+        p_actor: WEBHOOK_ACTOR,
+      });
+      return ids.map(() => undefined);
+    },
+    { maxItems: GROUP_MAX, maxInFlight: 2 },
+  );
+
   return async (delivery) => {
     const { deliveryId, event } = delivery;
     const log = deps.logger.child({ deliveryId, githubEvent: event });
     const route = mapGitHubWebhook(event, deliveryId, delivery.payload);
     if (route.kind === "invalid") return { status: "invalid", fields: route.fields };
 
-    const [row] = await deps.rpc.call("record_webhook_delivery", {
-      p_delivery_id: deliveryId,
-      p_event: event,
-      p_action: route.action,
-      p_installation_id: route.installationId,
-      p_payload_sha256: delivery.payloadSha256,
-      p_forward_event: route.kind === "forward" ? route.event.name : null,
-      p_forward_data: route.kind === "forward" ? route.event.data : null,
-      p_actor: WEBHOOK_ACTOR,
+    const row = await record({
+      delivery_id: deliveryId,
+      event,
+      action: route.action,
+      installation_id: route.installationId,
+      payload_sha256: delivery.payloadSha256,
+      forward_event: route.kind === "forward" ? route.event.name : null,
+      forward_data: route.kind === "forward" ? route.event.data : null,
     });
-    if (row!.duplicate) {
-      log.info({ status: row!.status }, "[webhooks] duplicate delivery; nothing recorded or sent");
+    if (row.duplicate) {
+      log.info({ status: row.status }, "[webhooks] duplicate delivery; nothing recorded or sent");
       return { status: "duplicate" };
     }
     if (route.kind === "ignored") {
@@ -75,7 +126,7 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
 
     const forwarded = createForwardedEvent({ ok: true, ...route.event });
     try {
-      await withinBudget(deps.inngest.send(forwarded), budgetMs);
+      await send(forwarded);
     } catch (err) {
       // The error's name only: a send error can quote the Event API URL, which holds the key.
       log.warn(
@@ -85,10 +136,7 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
       return { status: "pending" };
     }
     try {
-      await deps.rpc.call("mark_webhook_deliveries_forwarded", {
-        p_delivery_ids: [deliveryId],
-        p_actor: WEBHOOK_ACTOR,
-      });
+      await mark(deliveryId);
     } catch (err) {
       // Sent but not marked: the forwarder sends it again under the same id, a no-op at Inngest.
       log.warn({ error: (err as Error).name }, "[webhooks] event sent; marking it failed");

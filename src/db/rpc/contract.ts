@@ -177,6 +177,31 @@ export const rpcContract = {
       .strict(),
     z.object({ delivery_id: z.string(), status: deliveryStatus, duplicate: z.boolean() }),
   ),
+  /** record_webhook_delivery for a group of deliveries in one transaction, results in order. */
+  record_webhook_deliveries: defineRpc(
+    z
+      .object({
+        p_deliveries: z
+          .array(
+            z
+              .object({
+                delivery_id: deliveryId,
+                event: z.string().regex(/^[a-z_]{1,64}$/),
+                action: z.string().max(100).nullable(),
+                installation_id: id.nullable(),
+                payload_sha256: z.string().regex(/^[0-9a-f]{64}$/),
+                forward_event: z.string().nullable(),
+                forward_data: z.record(z.string(), z.union([z.string(), z.number()])).nullable(),
+              })
+              .strict(),
+          )
+          .min(1)
+          .max(500),
+        p_actor: systemActor,
+      })
+      .strict(),
+    z.object({ delivery_id: z.string(), status: deliveryStatus, duplicate: z.boolean() }),
+  ),
   mark_webhook_deliveries_forwarded: defineRpc(
     z
       .object({ p_delivery_ids: z.array(deliveryId).min(1).max(500), p_actor: systemActor })

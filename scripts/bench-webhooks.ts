@@ -1,0 +1,190 @@
+/**
+ * npm run bench:webhooks — signed GitHub deliveries per second and p50/p99 latency.
+ *
+ * (a) ours: POST /api/webhooks/github on the real application (hono on @hono/node-server),
+ *     recording each delivery durably in a fresh embedded Postgres and forwarding one event
+ *     to a local fake Inngest event endpoint;
+ * (b) baseline: a bare node:http server that only verifies the signature with
+ *     @octokit/webhooks-methods (what @octokit/webhooks does) and answers 202.
+ * Both take the same deliveries (a shipped installation.deleted payload, a new delivery id
+ * each) from 50 keep-alive connections, in alternating rounds. The load and the fake
+ * Inngest endpoint run in worker threads (scripts/bench-webhooks-load.mjs), off the event
+ * loop of the servers measured.
+ * Exits 1 unless ours keeps p99 under 50 ms and at least 0.3x the baseline's throughput.
+ */
+import { createHmac, randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Worker } from "node:worker_threads";
+import { serve } from "@hono/node-server";
+import { verify } from "@octokit/webhooks-methods";
+import { createApplication } from "../src/application.ts";
+import { createSessionVerifier } from "../src/auth/session-verifier.ts";
+import { readEnv } from "../src/config/env.ts";
+import { startEmbeddedPostgres } from "../src/db/embedded-postgres.ts";
+import { freePort } from "../src/db/free-port.ts";
+import { migrate } from "../src/db/migrate.ts";
+import { createRpcClient } from "../src/db/rpc/rpc-client.ts";
+import { createSqlTransport } from "../src/db/rpc/sql-transport.ts";
+import { createSql } from "../src/db/sql-client.ts";
+import { GITHUB_WEBHOOK_PATH } from "../src/http/webhooks/github-webhook-endpoint.ts";
+import { createLogger } from "../src/log/logger.ts";
+
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 4000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const SECRET = randomUUID();
+const WORKER = new URL("./bench-webhooks-load.mjs", import.meta.url);
+
+const body = JSON.stringify(shippedPayload("installation", "deleted"));
+const signature = `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`;
+
+const dir = await mkdtemp(path.join(tmpdir(), "cfj-bench-webhooks-"));
+const pg = await startEmbeddedPostgres({
+  dir,
+  port: await freePort(),
+  durable: process.env.BENCH_NONDURABLE !== "1",
+});
+const closers: (() => Promise<unknown>)[] = [() => pg.stop()];
+try {
+  const admin = createSql(pg.url, { max: 1 });
+  await migrate(admin);
+  await admin.end();
+
+  const inngest = new Worker(WORKER, { workerData: { role: "inngest" } });
+  const { port: inngestPort } = await nextMessage<{ port: number }>(inngest);
+  closers.push(() => Promise.resolve(inngest.postMessage("close")));
+
+  const rpc = createRpcClient(
+    createSqlTransport(
+      createSql(pg.url, { max: Number(process.env.BENCH_POOL ?? 10), role: "service_role" }),
+    ),
+  );
+  closers.push(() => rpc.close());
+  const application = createApplication({
+    env: readEnv({ NODE_ENV: "test", INNGEST_DEV: "1", GITHUB_WEBHOOK_SECRET: SECRET }),
+    rpc,
+    logger: createLogger({ level: "silent" }),
+    verifier: createSessionVerifier({ jwtSecret: randomUUID() + randomUUID() }),
+    github: null,
+    inngestBaseUrl: `http://127.0.0.1:${inngestPort}`,
+  });
+  const oursPort = await freePort();
+  const ours = serve({ fetch: application.http.fetch, port: oursPort, hostname: "127.0.0.1" });
+  closers.push(() => close(ours as Server));
+
+  const baseline = await listen(
+    createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        const payload = Buffer.concat(chunks).toString("utf8");
+        void verify(SECRET, payload, String(req.headers["x-hub-signature-256"])).then((ok) => {
+          res.writeHead(ok ? 202 : 401).end();
+        });
+      });
+    }),
+  );
+  closers.push(() => close(baseline.server));
+
+  const targets = {
+    baseline: `${baseline.url}${GITHUB_WEBHOOK_PATH}`,
+    ours: `http://127.0.0.1:${oursPort}${GITHUB_WEBHOOK_PATH}`,
+  };
+  await load(targets.ours, 200); // warm-up: JIT, pool, prepared statements
+  await load(targets.baseline, 200);
+  const results: Record<keyof typeof targets, Summary[]> = { baseline: [], ours: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const name of ["baseline", "ours"] as const) {
+      results[name].push(await load(targets[name], REQUESTS));
+    }
+  }
+  const check = createSql(pg.url, { max: 1 });
+  const [rows] = await check<{ n: number; forwarded: number }[]>`
+    select count(*)::int as n, count(*) filter (where status = 'forwarded')::int as forwarded
+      from public.webhook_deliveries`;
+  await check.end();
+  inngest.postMessage("count");
+  const { events } = await nextMessage<{ events: number }>(inngest);
+  report(results, rows!, events);
+} finally {
+  for (const closeOne of closers.reverse()) await closeOne().catch(() => undefined);
+  await rm(dir, { recursive: true, force: true });
+}
+
+interface Summary {
+  perSec: number;
+  p50: number;
+  p99: number;
+  failures: number;
+}
+
+async function load(url: string, total: number): Promise<Summary> {
+  const worker = new Worker(WORKER, {
+    workerData: { role: "load", url, total, connections: CONNECTIONS, body, signature },
+  });
+  const r = await nextMessage<{ latencies: number[]; seconds: number; failures: number }>(worker);
+  const sorted = r.latencies.sort((a, b) => a - b);
+  const pct = (p: number) =>
+    sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+  return { perSec: sorted.length / r.seconds, p50: pct(50), p99: pct(99), failures: r.failures };
+}
+
+function nextMessage<T>(worker: Worker): Promise<T> {
+  return new Promise((resolve, reject) => {
+    worker.once("message", resolve);
+    worker.once("error", reject);
+  });
+}
+
+function report(
+  results: Record<string, Summary[]>,
+  rows: { n: number; forwarded: number },
+  events: number,
+) {
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const table = Object.entries(results).map(([variant, runs]) => ({
+    variant,
+    "deliveries/s": Math.round(mean(runs.map((r) => r.perSec))),
+    "p50 ms": +mean(runs.map((r) => r.p50)).toFixed(2),
+    "p99 ms": +mean(runs.map((r) => r.p99)).toFixed(2),
+    "non-202": runs.reduce((n, r) => n + r.failures, 0),
+  }));
+  console.log(
+    `bench:webhooks  ${CONNECTIONS} connections, ${REQUESTS} deliveries x ${ROUNDS} alternating rounds each`,
+  );
+  console.table(table);
+  const ours = table.find((r) => r.variant === "ours")!;
+  const ratio = ours["deliveries/s"] / table.find((r) => r.variant === "baseline")!["deliveries/s"];
+  console.log(
+    `ours recorded ${rows.n} deliveries (${rows.forwarded} forwarded), fake Inngest got ${events} events`,
+  );
+  console.log(
+    `throughput ratio ours/baseline: ${ratio.toFixed(2)}x (target >= 0.30x); ours p99 ${ours["p99 ms"]} ms (target < 50 ms)`,
+  );
+  if (ratio < 0.3 || ours["p99 ms"] >= 50 || ours["non-202"] > 0) process.exitCode = 1;
+}
+
+function shippedPayload(event: string, action: string): unknown {
+  const root = path.dirname(
+    createRequire(import.meta.url).resolve("@octokit/webhooks-examples/package.json"),
+  );
+  const index = JSON.parse(
+    readFileSync(path.join(root, "api.github.com", "index.json"), "utf8"),
+  ) as { name: string; examples: { action: string }[] }[];
+  return index.find((e) => e.name === event)!.examples.find((e) => e.action === action)!;
+}
+
+async function listen(server: Server): Promise<{ server: Server; url: string }> {
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  return { server, url: `http://127.0.0.1:${port}` };
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
