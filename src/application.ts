@@ -32,6 +32,11 @@ export function createApplication(deps: ApplicationDeps) {
     github: deps.github,
     logger: deps.logger.child({ component: "inngest" }),
   });
+  const intake = createWebhookIntake({
+    rpc: deps.rpc,
+    inngest,
+    logger: deps.logger.child({ component: "github-webhooks" }),
+  });
   const http = createHttpApp({
     rpc: deps.rpc,
     logger: deps.logger,
@@ -40,11 +45,7 @@ export function createApplication(deps: ApplicationDeps) {
     webhooks: {
       secrets: deps.env.GITHUB_WEBHOOK_SECRET ?? [],
       maxBodyBytes: deps.env.GITHUB_WEBHOOK_MAX_BODY_BYTES,
-      intake: createWebhookIntake({
-        rpc: deps.rpc,
-        inngest,
-        logger: deps.logger.child({ component: "github-webhooks" }),
-      }),
+      intake,
     },
     inngest: {
       client: inngest,
@@ -56,5 +57,7 @@ export function createApplication(deps: ApplicationDeps) {
       maxBodyBytes: deps.env.INNGEST_MAX_REQUEST_BYTES,
     },
   });
-  return { http, inngest, functions };
+  /** Forwards started by webhook intake, awaited on stop (and by tests). */
+  const webhooks = { settled: () => intake.settled() };
+  return { http, inngest, functions, webhooks };
 }

@@ -21,7 +21,8 @@ export interface RunningService {
 
 /**
  * Wires real dependencies and listens. Everything it opens, stop() closes, in reverse order:
- * HTTP first (drained), then the database, so in-flight requests still reach Postgres.
+ * HTTP first (drained), then webhook forwards in flight, then the database, so in-flight
+ * work still reaches Postgres.
  */
 export async function startService(env: Env, logger: Logger): Promise<RunningService> {
   const db = await openDatabase(databaseTarget(env), logger);
@@ -32,7 +33,13 @@ export async function startService(env: Env, logger: Logger): Promise<RunningSer
         "[service] GitHub App not configured (GITHUB_APP_ID / GITHUB_APP_PRIVATE_KEY): audits will end as skipped",
       );
     const verifier = await sessionVerifierFromEnv(env);
-    const { http, functions } = createApplication({ env, rpc: db.rpc, logger, verifier, github });
+    const { http, functions, webhooks } = createApplication({
+      env,
+      rpc: db.rpc,
+      logger,
+      verifier,
+      github,
+    });
     const server = await listen(http.fetch, env.HOST, env.PORT);
     const closeHttp = gracefulClose(server as Server);
     const { port } = server.address() as AddressInfo;
@@ -48,6 +55,8 @@ export async function startService(env: Env, logger: Logger): Promise<RunningSer
       url,
       async stop() {
         await closeHttp(DRAIN_MS);
+        // Deliveries already answered are still being forwarded; unfinished ones stay pending.
+        await webhooks.settled();
         await db.close();
       },
     };

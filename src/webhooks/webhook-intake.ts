@@ -27,10 +27,8 @@ export interface VerifiedDelivery {
 }
 
 export type IntakeOutcome =
-  /** Recorded, and its event reached Inngest. */
-  | { status: "forwarded" }
-  /** Recorded; the event did not reach Inngest yet: the scheduled forwarder sends it. */
-  | { status: "pending" }
+  /** Durably recorded with its event; forwarding continues after the answer. */
+  | { status: "accepted" }
   | { status: "ignored" }
   /** This delivery id was recorded before: nothing new recorded or sent. */
   | { status: "duplicate" }
@@ -43,12 +41,18 @@ export interface WebhookIntakeDeps {
   sendBudgetMs?: number;
 }
 
-export type WebhookIntake = (delivery: VerifiedDelivery) => Promise<IntakeOutcome>;
+export interface WebhookIntake {
+  (delivery: VerifiedDelivery): Promise<IntakeOutcome>;
+  /** Resolves once every forward started so far has been sent and marked (or given up). */
+  settled(): Promise<void>;
+}
 
 /**
- * Records a delivery and what it forwards in one transaction (the outbox), then sends that
- * one event under the delivery's event id and marks it forwarded. A send that fails or takes
- * too long leaves the row pending; the id makes a later resend a no-op at Inngest.
+ * Records a delivery and what it forwards in one transaction (the outbox) and answers: the
+ * durable record is the commitment, so GitHub never waits on Inngest. Then, after the
+ * answer, sends that one event under the delivery's event id and marks it forwarded. A send
+ * that fails, a crash, or a mark that fails leaves the row pending for the scheduled
+ * forwarder; the event id makes a resend a no-op at Inngest.
  *
  * The three steps are group-committed (createGroupBatcher): deliveries arriving while one
  * transaction, send or mark is in flight share the next one. Each delivery still gets its
@@ -100,7 +104,7 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
     { maxItems: GROUP_MAX, maxInFlight: 2 },
   );
 
-  return async (delivery) => {
+  const intake = async (delivery: VerifiedDelivery): Promise<IntakeOutcome> => {
     const { deliveryId, event } = delivery;
     const log = deps.logger.child({ deliveryId, githubEvent: event });
     const route = mapGitHubWebhook(event, deliveryId, delivery.payload);
@@ -124,27 +128,46 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
       return { status: "ignored" };
     }
 
-    const forwarded = createForwardedEvent({ ok: true, ...route.event });
+    track(forward(createForwardedEvent({ ok: true, ...route.event }), deliveryId, log));
+    return { status: "accepted" };
+  };
+
+  async function forward(
+    event: ReturnType<typeof createForwardedEvent>,
+    deliveryId: string,
+    log: Logger,
+  ): Promise<void> {
     try {
-      await send(forwarded);
+      await send(event);
     } catch (err) {
       // The error's name only: a send error can quote the Event API URL, which holds the key.
       log.warn(
-        { forwardEvent: route.event.name, error: (err as Error).name },
+        { forwardEvent: event.name, error: (err as Error).name },
         "[webhooks] Inngest did not take the event; the delivery stays pending for the forwarder",
       );
-      return { status: "pending" };
+      return;
     }
     try {
       await mark(deliveryId);
     } catch (err) {
       // Sent but not marked: the forwarder sends it again under the same id, a no-op at Inngest.
       log.warn({ error: (err as Error).name }, "[webhooks] event sent; marking it failed");
-      return { status: "pending" };
+      return;
     }
-    log.info({ forwardEvent: route.event.name }, "[webhooks] delivery forwarded");
-    return { status: "forwarded" };
-  };
+    log.info({ forwardEvent: event.name }, "[webhooks] delivery forwarded");
+  }
+
+  const inFlight = new Set<Promise<void>>();
+  function track(work: Promise<void>): void {
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work));
+  }
+
+  return Object.assign(intake, {
+    async settled() {
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    },
+  });
 }
 
 class SendBudgetExceeded extends Error {

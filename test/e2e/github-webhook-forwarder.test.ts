@@ -33,7 +33,7 @@ describe("deliveries Inngest did not take are forwarded by the scheduled forward
       event: created.event,
       body: JSON.stringify(created.payload),
     });
-    expect([res.status, body]).toEqual([202, { deliveryId, status: "pending" }]);
+    expect([res.status, body]).toEqual([202, { deliveryId, status: "accepted" }]);
     expect(await stack.deliveryRows(deliveryId)).toMatchObject([
       { status: "received", attempts: 1, processed: false, updated_by: "system:github-webhooks" },
     ]);
@@ -107,7 +107,7 @@ describe("deliveries Inngest did not take are forwarded by the scheduled forward
       body: JSON.stringify(example.payload),
       deliveryId: "sent-not-marked",
     });
-    expect(body).toEqual({ deliveryId: "sent-not-marked", status: "pending" });
+    expect(body).toEqual({ deliveryId: "sent-not-marked", status: "accepted" });
     expect(await stack.deliveryRows("sent-not-marked")).toMatchObject([{ status: "received" }]);
 
     await age(["sent-not-marked"]);
@@ -158,7 +158,7 @@ describe("deliveries Inngest did not take are forwarded by the scheduled forward
       event: example.event,
       body: JSON.stringify(example.payload),
     });
-    expect(body["status"]).toBe("pending");
+    expect(body["status"]).toBe("accepted");
     await age([deliveryId]);
     // The SDK tries a send 5 times; the step fails once, then its retry gets through.
     failSends = 5;

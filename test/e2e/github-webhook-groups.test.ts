@@ -19,7 +19,7 @@ describe("webhook intake under concurrency (group commit)", () => {
     );
     expect(answers.every((a) => a.res.status === 202)).toBe(true);
     const statuses = answers.map((a) => a.body.status);
-    expect(statuses.filter((st) => st === "forwarded")).toHaveLength(40);
+    expect(statuses.filter((st) => st === "accepted")).toHaveLength(40);
     expect(statuses.filter((st) => st === "duplicate")).toHaveLength(1);
     const rows = (await stack.deliveryRows()).filter((r) => ids.includes(r.delivery_id as string));
     expect(rows).toHaveLength(40);

@@ -21,7 +21,7 @@ describe("POST /api/webhooks/github: accepted deliveries", () => {
       const { res, deliveryId, body: answer } = await s.deliver({ event: example.event, body });
 
       expect(res.status).toBe(202);
-      expect(answer).toEqual({ deliveryId, status: "forwarded" });
+      expect(answer).toEqual({ deliveryId, status: "accepted" });
       const expected = expectedForward(example, deliveryId);
       expect(await stack.deliveryRows(deliveryId)).toEqual([
         {
@@ -74,7 +74,7 @@ describe("POST /api/webhooks/github: accepted deliveries", () => {
     });
 
     expect([first.res.status, again.res.status]).toEqual([202, 202]);
-    expect([first.body["status"], again.body["status"]]).toEqual(["forwarded", "duplicate"]);
+    expect([first.body["status"], again.body["status"]]).toEqual(["accepted", "duplicate"]);
     expect(await stack.deliveryRows(deliveryId)).toMatchObject([
       { delivery_id: deliveryId, status: "forwarded", attempts: 1 },
     ]);

@@ -27,7 +27,8 @@ type RefusalStatus = 400 | 401 | 413 | 503;
 /**
  * `POST /api/webhooks/github`: the signature is checked against the raw bytes before
  * anything is parsed; a refused delivery writes and sends nothing. Accepted deliveries
- * answer 202 without calling GitHub: the intake records, sends one event, and returns.
+ * answer 202 once durably recorded, without calling GitHub or waiting on Inngest (the
+ * intake forwards the event after the answer).
  */
 export function registerGitHubWebhook(app: Hono, options: GitHubWebhookOptions): void {
   const log = options.logger.child({ component: "github-webhooks" });
