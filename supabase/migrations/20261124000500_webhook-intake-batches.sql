@@ -67,3 +67,27 @@ $$;
 
 revoke all on function public.record_webhook_deliveries(jsonb, text) from public, anon, authenticated;
 grant execute on function public.record_webhook_deliveries(jsonb, text) to service_role;
+
+-- One implementation of the recording rules: the single-delivery form is a group of one.
+create or replace function public.record_webhook_delivery(
+  p_delivery_id text,
+  p_event text,
+  p_action text,
+  p_installation_id bigint,
+  p_payload_sha256 text,
+  p_forward_event text,
+  p_forward_data jsonb,
+  p_actor text
+)
+returns table (delivery_id text, status text, duplicate boolean)
+language sql
+security definer
+set search_path = ''
+as $$
+  select * from public.record_webhook_deliveries(
+    jsonb_build_array(jsonb_build_object(
+      'delivery_id', p_delivery_id, 'event', p_event, 'action', p_action,
+      'installation_id', p_installation_id, 'payload_sha256', p_payload_sha256,
+      'forward_event', p_forward_event, 'forward_data', p_forward_data)),
+    p_actor)
+$$;

@@ -129,17 +129,7 @@ export function createInngestExecutor(options: InngestExecutorOptions): InngestE
         });
         continue;
       }
-      const singleton = entry.singletonKey(event);
-      if (singleton !== undefined && hasUnfinishedRun(entry, singleton)) {
-        stored.skipped.push({
-          reason: "singleton",
-          eventId: event.id,
-          internalId,
-          functionId: entry.slug,
-          key: singleton,
-        });
-        continue;
-      }
+      if (skippedBySingleton(entry, event, internalId)) continue;
       queue.push(newRun(entry, event));
     }
   }
@@ -155,6 +145,20 @@ export function createInngestExecutor(options: InngestExecutorOptions): InngestE
     };
     stored.runs.push(record);
     return createLiveRun(record, entry);
+  }
+
+  /** Singleton "skip": records the skip while a run with the same key is unfinished. */
+  function skippedBySingleton(entry: FunctionEntry, event: InngestEvent, internalId: string) {
+    const key = entry.singletonKey(event);
+    if (key === undefined || !hasUnfinishedRun(entry, key)) return false;
+    stored.skipped.push({
+      reason: "singleton",
+      eventId: event.id,
+      internalId,
+      functionId: entry.slug,
+      key,
+    });
+    return true;
   }
 
   function hasUnfinishedRun(entry: FunctionEntry, key: string): boolean {
@@ -255,18 +259,7 @@ export function createInngestExecutor(options: InngestExecutorOptions): InngestE
         true,
       );
       stored.events.push({ internalId, event });
-      const singleton = entry.singletonKey(event);
-      if (singleton !== undefined && hasUnfinishedRun(entry, singleton)) {
-        stored.skipped.push({
-          reason: "singleton",
-          eventId: event.id,
-          internalId,
-          functionId: entry.slug,
-          key: singleton,
-        });
-      } else {
-        queue.push(newRun(entry, event));
-      }
+      if (!skippedBySingleton(entry, event, internalId)) queue.push(newRun(entry, event));
       return drain();
     },
     async timeOutWaits() {
