@@ -24,9 +24,12 @@ export function createSqlTransport(sql: Sql<{ bigint: number }>): RpcTransport {
       }
       const params = keys.map((k, i) => `${k} => $${i + 1}`).join(", ");
       try {
+        // Named prepared statements: the text is fixed per RPC and argument set, so each
+        // connection parses and plans it once (postgres.js does not prepare unsafe() by default).
         const rows = await sql.unsafe(
           `select * from public.${name}(${params})`,
           keys.map((k) => args[k]) as never[],
+          { prepare: true },
         );
         return [...rows];
       } catch (err) {
