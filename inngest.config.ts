@@ -10,10 +10,12 @@ import type { GitHubApp } from "./src/github/github-app.ts";
 import type { AppInngest } from "./src/inngest/client.ts";
 import { createAuditRun } from "./src/inngest/functions/audit-run.ts";
 import { createDeadLetter } from "./src/inngest/functions/dead-letter.ts";
+import { createExpireRecommendations } from "./src/inngest/functions/expire-recommendations.ts";
 import { createInstallationCreated } from "./src/inngest/functions/installation-created.ts";
 import { createInstallationRepositories } from "./src/inngest/functions/installation-repositories.ts";
 import { createInstallationStatus } from "./src/inngest/functions/installation-status.ts";
 import { createRedeliverWebhooks } from "./src/inngest/functions/redeliver-webhooks.ts";
+import { createReleaseIdleClaims } from "./src/inngest/functions/release-idle-claims.ts";
 import { createForwardWebhookDeliveries } from "./src/inngest/functions/forward-webhook-deliveries.ts";
 
 export { INNGEST_APP_ID, createInngestClient } from "./src/inngest/client.ts";
@@ -25,6 +27,8 @@ export interface FunctionDeps {
   /** null when no GitHub App is configured: audits end as skipped / github_app_not_configured. */
   github: GitHubApp | null;
   logger: Logger;
+  /** The schedulers' clock (sweeps); tests move it. */
+  now?: () => Date;
 }
 
 export function createFunctions(client: AppInngest, deps: FunctionDeps): InngestFunction.Any[] {
@@ -35,6 +39,8 @@ export function createFunctions(client: AppInngest, deps: FunctionDeps): Inngest
     createInstallationRepositories(client, deps),
     createDeadLetter(client, deps),
     createRedeliverWebhooks(client, deps),
+    createExpireRecommendations(client, deps),
+    createReleaseIdleClaims(client, deps),
     createForwardWebhookDeliveries(client, deps),
   ];
 }

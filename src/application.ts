@@ -16,6 +16,8 @@ export interface ApplicationDeps {
   verifier: SessionVerifier;
   /** null when no GitHub App is configured. */
   github: GitHubApp | null;
+  /** The scheduled functions' clock; tests move it. */
+  now?: () => Date;
   /** Where events are sent (INNGEST_BASE_URL otherwise); tests point it at a fake. */
   inngestBaseUrl?: string;
 }
@@ -31,6 +33,7 @@ export function createApplication(deps: ApplicationDeps) {
     rpc: deps.rpc,
     github: deps.github,
     logger: deps.logger.child({ component: "inngest" }),
+    ...(deps.now ? { now: deps.now } : {}),
   });
   const intake = createWebhookIntake({
     rpc: deps.rpc,

@@ -29,3 +29,14 @@ export const auditCompleted = eventType("audit/completed", {
     })
     .strict(),
 });
+
+/** A claim enters its last days: the user is reminded before it is released for them. */
+export const claimExpiring = eventType("recommendation/claim.expiring", {
+  schema: z
+    .object({
+      userId,
+      recommendationId: positiveId,
+      claimExpiresAt: z.iso.datetime(),
+    })
+    .strict(),
+});

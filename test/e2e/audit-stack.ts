@@ -45,6 +45,8 @@ export function useAuditStack() {
       wrapRpc?: (rpc: RpcClient) => RpcClient;
       /** More environment, e.g. GITHUB_WEBHOOK_SECRET; its values are scanned as secrets. */
       env?: Record<string, string>;
+      /** The scheduled functions' clock. */
+      now?: () => Date;
     } = {},
   ) {
     const fake = createFakeGitHub({ baseUrl: GITHUB_URL, appId: APP_ID, publicKeyPem: publicKey });
@@ -73,6 +75,7 @@ export function useAuditStack() {
       verifier: createSessionVerifier({ jwtSecret: keys.jwtSecret }),
       github,
       inngestBaseUrl: INNGEST_URL,
+      ...(options.now ? { now: options.now } : {}),
     });
     const executor = createInngestExecutor({
       handler: (req) => application.http.fetch(req),

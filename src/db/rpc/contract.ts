@@ -235,6 +235,31 @@ export const rpcContract = {
       .strict(),
     z.object({ delivery_id: z.string(), status: deliveryStatus }),
   ),
+  expire_recommendations: defineRpc(
+    z
+      .object({ p_now: z.date(), p_limit: z.number().int().min(1).max(5000), p_actor: systemActor })
+      .strict(),
+    z.object({ expired: z.number().int().min(0) }),
+  ),
+  release_idle_claims: defineRpc(
+    z
+      .object({ p_now: z.date(), p_limit: z.number().int().min(1).max(5000), p_actor: systemActor })
+      .strict(),
+    z.object({ released: z.number().int().min(0) }),
+  ),
+  claims_due_warning: defineRpc(
+    z.object({ p_now: z.date(), p_limit: z.number().int().min(1).max(5000) }).strict(),
+    z.object({
+      recommendation_id: id,
+      user_id: z.uuid(),
+      claimed_at: timestamp,
+      claim_expires_at: timestamp,
+    }),
+  ),
+  mark_claims_warned: defineRpc(
+    z.object({ p_recommendation_ids: z.array(id).min(1).max(5000), p_actor: systemActor }).strict(),
+    z.object({ recommendation_id: id }),
+  ),
 } as const;
 
 export type RpcContract = typeof rpcContract;
