@@ -5,7 +5,7 @@ import { permanentErrorsEndRuns } from "../permanent-rpc.ts";
 import {
   SWEEP_ACTOR,
   SWEEP_BATCH,
-  SWEEP_MAX_BATCHES,
+  sweepInBatches,
   type SweepDeps,
 } from "./expire-recommendations.ts";
 
@@ -57,19 +57,18 @@ export function createReleaseIdleClaims(inngest: AppInngest, deps: SweepDeps) {
           }),
         );
       }
-      let released = 0;
-      for (let batch = 1; batch <= SWEEP_MAX_BATCHES; batch++) {
-        const count = await step.run(`release-batch-${batch}`, async () => {
+      const released = await sweepInBatches(
+        (id, fn) => step.run(id, fn),
+        "release-batch",
+        async () => {
           const [row] = await rpc.call("release_idle_claims", {
             p_now: new Date(now),
             p_limit: SWEEP_BATCH,
             p_actor: SWEEP_ACTOR,
           });
           return row?.released ?? 0;
-        });
-        released += count;
-        if (count < SWEEP_BATCH) break;
-      }
+        },
+      );
       return { warned: due.length, released };
     },
   );
