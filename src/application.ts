@@ -45,6 +45,7 @@ export function createApplication(deps: ApplicationDeps) {
     logger: deps.logger,
     verifier: deps.verifier,
     actions: createActions({ rpc: deps.rpc, inngest }),
+    corsOrigins: deps.env.CORS_ORIGINS,
     webhooks: {
       secrets: deps.env.GITHUB_WEBHOOK_SECRET ?? [],
       maxBodyBytes: deps.env.GITHUB_WEBHOOK_MAX_BODY_BYTES,

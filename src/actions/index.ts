@@ -3,6 +3,8 @@ import type { ActionDefinition } from "../http/actions/index.ts";
 import type { AppInngest } from "../inngest/client.ts";
 import { bootstrapProfile } from "./bootstrap-profile.ts";
 import { claimRecommendation, releaseRecommendation } from "./claim-recommendation.ts";
+import { getProfile } from "./get-profile.ts";
+import { listRecommendations } from "./list-recommendations.ts";
 
 /** Every server action, by its URL name: POST /api/actions/<name>. */
 export function createActions(deps: {
@@ -13,5 +15,7 @@ export function createActions(deps: {
     "bootstrap-profile": bootstrapProfile(deps),
     "claim-recommendation": claimRecommendation(deps),
     "release-recommendation": releaseRecommendation(deps),
+    "get-profile": getProfile(deps),
+    "list-recommendations": listRecommendations(deps),
   };
 }

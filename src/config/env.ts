@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { corsOrigins } from "./cors-origins.ts";
 
 /**
  * The whole configuration surface. Each entry says what it is for, because the
@@ -29,6 +30,9 @@ const envShape = {
   PORT: port(3000).describe("HTTP port the service listens on"),
   HOST: z.string().default("127.0.0.1").describe("interface the HTTP server binds"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  CORS_ORIGINS: corsOrigins.describe(
+    "browser origins allowed to call /api/actions/* (comma-separated exact origins, e.g. https://app.example.com); none by default",
+  ),
   DATABASE_URL: optionalString
     .pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional())
     .describe("Postgres connection string (direct SQL transport)"),

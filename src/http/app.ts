@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { Logger } from "pino";
 import type { RpcClient } from "../db/rpc/rpc-client.ts";
 import type { SessionVerifier } from "../auth/session.ts";
+import { actionsCors } from "./actions/actions-cors.ts";
 import { type ActionDefinition, registerActions } from "./actions/index.ts";
 import {
   type InngestEndpointOptions,
@@ -20,11 +21,16 @@ export interface HttpDeps {
   verifier: SessionVerifier;
   actions: Record<string, ActionDefinition>;
   webhooks: Omit<GitHubWebhookOptions, "logger">;
+  /** Browser origins allowed to call the actions (CORS); none: no CORS headers at all. */
+  corsOrigins?: readonly string[];
 }
 
 export function createHttpApp(deps: HttpDeps): Hono {
   const app = new Hono();
   registerHealthz(app, deps);
+  // Before the action routes, so a preflight is answered before the router's 405. Actions
+  // only: Inngest and GitHub call /api/inngest and the webhook server to server.
+  if (deps.corsOrigins?.length) app.use("/api/actions/*", actionsCors(deps.corsOrigins));
   registerActions(app, { verifier: deps.verifier, actions: deps.actions, logger: deps.logger });
   registerInngestEndpoint(app, { ...deps.inngest, logger: deps.logger });
   registerGitHubWebhook(app, { ...deps.webhooks, logger: deps.logger });

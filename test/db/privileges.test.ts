@@ -22,6 +22,29 @@ describe("roles and row level security", () => {
     expect(row!.status).toBe("open");
   });
 
+  it("refuses the read RPCs to anon and to authenticated users, even for their own rows", async () => {
+    const user = await createUser(db.sql);
+    await createRecommendations(db.sql, user.id, 1);
+    const codes: Record<string, string> = {};
+    for (const role of ["anon", "authenticated"] as const) {
+      codes[`${role} get_profile`] = await asRole(db.sql, role, { sub: user.id, role }, (tx) =>
+        sqlState(tx`select * from public.get_profile(${user.id})`),
+      );
+      codes[`${role} list_recommendations`] = await asRole(
+        db.sql,
+        role,
+        { sub: user.id, role },
+        (tx) => sqlState(tx`select * from public.list_recommendations(${user.id}, null, 10)`),
+      );
+    }
+    expect(codes).toEqual({
+      "anon get_profile": "42501",
+      "anon list_recommendations": "42501",
+      "authenticated get_profile": "42501",
+      "authenticated list_recommendations": "42501",
+    });
+  });
+
   it("grants EXECUTE on every function in public to service_role only", async () => {
     // Enumerated from the catalog, so a new RPC that forgets its grants fails here.
     const fns = await db.sql<{ sig: string }[]>`
@@ -30,6 +53,8 @@ describe("roles and row level security", () => {
     expect(fns.map((f) => f.sig)).toEqual(
       expect.arrayContaining([
         "claim_recommendation_atomic(bigint,uuid)",
+        "get_profile(uuid)",
+        "list_recommendations(uuid,bigint,integer)",
         "record_audit(text,uuid,text,text,bigint,jsonb,integer,smallint,text,text)",
       ]),
     );

@@ -32,6 +32,40 @@ export const rpcContract = {
     z.object({ p_rec_id: id, p_user_id: z.uuid() }).strict(),
     z.object({ id, status: z.enum(["open", "expired"]) }),
   ),
+  get_profile: defineRpc(
+    z.object({ p_user_id: z.uuid() }).strict(),
+    z.object({
+      github_login: z.string().nullable(),
+      level,
+      xp: z.number().int().min(0),
+      /** The user's latest audit; all three null when there is none. */
+      audit_status: auditStatus.nullable(),
+      audit_reason: z.string().nullable(),
+      audit_at: timestamp.nullable(),
+    }),
+  ),
+  list_recommendations: defineRpc(
+    z
+      .object({
+        p_user_id: z.uuid(),
+        /** Keyset: rows after this id, in id order; null for the first page. */
+        p_after_id: id.nullable(),
+        p_limit: z.number().int().min(1).max(101),
+      })
+      .strict(),
+    z.object({
+      id,
+      status: z.enum(["open", "claimed"]),
+      repo: z.string(),
+      number: id,
+      title: z.string(),
+      url: z.string(),
+      language: z.string().nullable(),
+      labels: z.array(z.string()),
+      expires_at: timestamp,
+      claim_expires_at: timestamp.nullable(),
+    }),
+  ),
   bootstrap_profile: defineRpc(
     z.object({ p_user_id: z.uuid() }).strict(),
     z.object({
