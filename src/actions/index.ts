@@ -3,6 +3,7 @@ import type { ActionDefinition } from "../http/actions/index.ts";
 import type { AppInngest } from "../inngest/client.ts";
 import { bootstrapProfile } from "./bootstrap-profile.ts";
 import { claimRecommendation, releaseRecommendation } from "./claim-recommendation.ts";
+import { trackEvent } from "./track-event.ts";
 
 /** Every server action, by its URL name: POST /api/actions/<name>. */
 export function createActions(deps: {
@@ -13,5 +14,6 @@ export function createActions(deps: {
     "bootstrap-profile": bootstrapProfile(deps),
     "claim-recommendation": claimRecommendation(deps),
     "release-recommendation": releaseRecommendation(deps),
+    "track-event": trackEvent(deps),
   };
 }

@@ -67,4 +67,25 @@ describe("human-only actions with a machine session", () => {
     expect(human.status).toBe(200);
     expect(await recommendation(recId!)).toMatchObject({ status: "open" });
   });
+
+  it("lets a machine session track events, recorded with actor_source machine", async () => {
+    const s = stack.arrange({ github: false, wrapVerifier: machineSessions });
+    const user = await createUser(db.sql);
+    const token = await s.userToken(user);
+    const res = await s.action("track-event", `machine.${token}`, {
+      kind: "repository.viewed",
+      properties: { repository: "octo/demo" },
+    });
+    expect(res.status).toBe(200);
+    expect(
+      await db.sql`select name, actor, actor_source, verified from public.tracked_events where user_id = ${user.id}`,
+    ).toEqual([
+      {
+        name: "repository.viewed",
+        actor: `user:${user.id}`,
+        actor_source: "machine",
+        verified: true,
+      },
+    ]);
+  });
 });

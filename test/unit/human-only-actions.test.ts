@@ -112,5 +112,6 @@ describe("human-only actions", () => {
       .filter(([, def]) => def.humanOnly)
       .map(([name]) => name);
     expect(humanOnly.sort()).toEqual(["claim-recommendation", "release-recommendation"]);
+    expect(Object.keys(all)).toContain("track-event");
   });
 });
