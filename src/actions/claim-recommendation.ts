@@ -10,6 +10,8 @@ const input = z
 export function claimRecommendation(deps: { rpc: RpcClient }) {
   return defineAction({
     input,
+    // Claiming commits a person to the work (seed 002): automation keys may not claim.
+    humanOnly: true,
     async run({ session }, { recommendationId }) {
       await deps.rpc.call("claim_recommendation_atomic", {
         p_rec_id: recommendationId,
@@ -23,6 +25,7 @@ export function claimRecommendation(deps: { rpc: RpcClient }) {
 export function releaseRecommendation(deps: { rpc: RpcClient }) {
   return defineAction({
     input,
+    humanOnly: true,
     async run({ session }, { recommendationId }) {
       const [row] = await deps.rpc.call("release_recommendation", {
         p_rec_id: recommendationId,

@@ -5,6 +5,7 @@ import { bootstrapProfile } from "./bootstrap-profile.ts";
 import { claimRecommendation, releaseRecommendation } from "./claim-recommendation.ts";
 import { getProfile } from "./get-profile.ts";
 import { listRecommendations } from "./list-recommendations.ts";
+import { trackEvent } from "./track-event.ts";
 
 /** Every server action, by its URL name: POST /api/actions/<name>. */
 export function createActions(deps: {
@@ -17,5 +18,6 @@ export function createActions(deps: {
     "release-recommendation": releaseRecommendation(deps),
     "get-profile": getProfile(deps),
     "list-recommendations": listRecommendations(deps),
+    "track-event": trackEvent(deps),
   };
 }

@@ -128,7 +128,10 @@ function codeFor(err: unknown): SessionErrorCode {
   return "malformed";
 }
 
-/** Only after the signature verified: the claims are now Supabase's word. */
+/**
+ * Only after the signature verified: the claims are now Supabase's word. Claims such as
+ * `actor_source`, `actor` or `verified` are not read: a user access token is a person's.
+ */
 function toSession(claims: JWTPayload, allowAnonymous: boolean): Session {
   // anon and service_role tokens verify with the same key but are not a person.
   if (claims.role !== "authenticated") throw new SessionError("not_a_user");
@@ -142,5 +145,6 @@ function toSession(claims: JWTPayload, allowAnonymous: boolean): Session {
     userId: claims.sub.toLowerCase(),
     ...(sessionId ? { sessionId } : {}),
     isAnonymous: isAnonymous === true,
+    actorSource: "human",
   };
 }

@@ -7,7 +7,15 @@ export interface Session {
   userId: string;
   sessionId?: string;
   isAnonymous: boolean;
+  /**
+   * Whether a person or an automation is calling. Set by the verifier from the kind of
+   * credential it verified (a Supabase user access token is a person; API keys will be
+   * machines), never from a claim or a body field, so no caller can promote itself.
+   */
+  actorSource: ActorSource;
 }
+
+export type ActorSource = "human" | "machine";
 
 export interface SessionVerifier {
   verify(token: string): Promise<Session>;

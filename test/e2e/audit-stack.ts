@@ -4,6 +4,7 @@ import { INNGEST_APP_ID, INNGEST_SERVE_PATH } from "../../inngest.config.ts";
 import { createApplication } from "../../src/application.ts";
 import { mintDevToken } from "../../src/auth/mint-dev-token.ts";
 import { createSessionVerifier } from "../../src/auth/session-verifier.ts";
+import type { SessionVerifier } from "../../src/auth/session.ts";
 import { readEnv } from "../../src/config/env.ts";
 import { createRpcClient, type RpcClient } from "../../src/db/rpc/rpc-client.ts";
 import { createSqlTransport } from "../../src/db/rpc/sql-transport.ts";
@@ -43,6 +44,8 @@ export function useAuditStack() {
     options: {
       github?: boolean;
       wrapRpc?: (rpc: RpcClient) => RpcClient;
+      /** Wraps the real token verifier, e.g. to stand in for machine (API key) sessions. */
+      wrapVerifier?: (verifier: SessionVerifier) => SessionVerifier;
       /** More environment, e.g. GITHUB_WEBHOOK_SECRET; its values are scanned as secrets. */
       env?: Record<string, string>;
       /** The scheduled functions' clock. */
@@ -72,7 +75,9 @@ export function useAuditStack() {
       env,
       rpc: appRpc,
       logger,
-      verifier: createSessionVerifier({ jwtSecret: keys.jwtSecret }),
+      verifier: (options.wrapVerifier ?? ((v) => v))(
+        createSessionVerifier({ jwtSecret: keys.jwtSecret }),
+      ),
       github,
       inngestBaseUrl: INNGEST_URL,
       ...(options.now ? { now: options.now } : {}),

@@ -115,6 +115,7 @@ describe("registerActions", () => {
       userId: USER_ID,
       sessionId: expect.any(String),
       isAnonymous: false,
+      actorSource: "human",
     });
   });
 

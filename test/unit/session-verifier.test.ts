@@ -73,10 +73,41 @@ async function expectRefused(verify: Promise<unknown>, token: string, code: stri
 }
 
 describe("createSessionVerifier with the shared secret (HS256)", () => {
-  it("accepts a Supabase-shaped token and exposes only userId, sessionId and isAnonymous", async () => {
+  it("accepts a Supabase-shaped token and exposes only userId, sessionId, isAnonymous and actorSource", async () => {
     const sessionId = randomUUID();
     const session = await hsVerifier().verify(await sign(claims({ session_id: sessionId })));
-    expect(session).toStrictEqual({ userId: USER_ID, sessionId, isAnonymous: false });
+    expect(session).toStrictEqual({
+      userId: USER_ID,
+      sessionId,
+      isAnonymous: false,
+      actorSource: "human",
+    });
+  });
+
+  it("derives actorSource itself: claims naming an actor source, actor or verified flag are ignored", async () => {
+    const forged = claims({
+      actorSource: "machine",
+      actor_source: "machine",
+      actor: "system:automation",
+      verified: false,
+      app_metadata: { actor_source: "machine" },
+      user_metadata: { actorSource: "machine", role: "service_role" },
+    });
+    const session = await hsVerifier().verify(await sign(forged));
+    expect(session).toStrictEqual({
+      userId: USER_ID,
+      sessionId: expect.any(String),
+      isAnonymous: false,
+      actorSource: "human",
+    });
+  });
+
+  it("refuses a token whose role claim is anything but authenticated, e.g. a made-up machine role", async () => {
+    for (const role of ["machine", "service_role", "anon"]) {
+      await expect(hsVerifier().verify(await sign(claims({ role })))).rejects.toMatchObject({
+        code: "not_a_user",
+      });
+    }
   });
 
   it("accepts the token minted by the dev-token command", async () => {

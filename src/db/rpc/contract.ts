@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { trackedEventKind } from "../../tracking/tracked-event-kinds.ts";
+import { trackedEventProperties } from "../../tracking/tracked-event-properties.ts";
 import { defineRpc } from "./define-rpc.ts";
 
 const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
@@ -13,6 +15,9 @@ const deliveryId = z
   .max(100)
   .regex(/^[A-Za-z0-9-]+$/);
 const deliveryStatus = z.enum(["received", "forwarded", "ignored", "failed"]);
+const userActor = z
+  .string()
+  .regex(/^user:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
 
 /**
  * Every Postgres function the service calls, one entry each. Argument names are
@@ -293,6 +298,19 @@ export const rpcContract = {
   mark_claims_warned: defineRpc(
     z.object({ p_recommendation_ids: z.array(id).min(1).max(5000), p_actor: systemActor }).strict(),
     z.object({ recommendation_id: id }),
+  ),
+  /** Sets verified = true itself; the actor must be `user:<p_user_id>`. */
+  record_tracked_event: defineRpc(
+    z
+      .object({
+        p_user_id: z.uuid(),
+        p_kind: trackedEventKind,
+        p_properties: trackedEventProperties,
+        p_actor_source: z.enum(["human", "machine"]),
+        p_actor: userActor,
+      })
+      .strict(),
+    z.object({ id, occurred_at: timestamp }),
   ),
 } as const;
 

@@ -16,6 +16,11 @@ export interface ActionDefinition<I extends z.ZodType = z.ZodType, O = unknown> 
    * so no action can mistake it for the session's identity.
    */
   input: I;
+  /**
+   * Only a person may do this (claiming work, say): the router answers a machine session
+   * (an automation API key) with 403 `human_only` before reading the body or running.
+   */
+  humanOnly?: true;
   run(ctx: ActionContext, input: z.output<I>): Promise<O>;
 }
 

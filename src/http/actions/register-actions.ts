@@ -21,6 +21,10 @@ export interface ActionsDeps {
 }
 
 export const MAX_BODY_BYTES = 16 * 1024;
+const HUMAN_ONLY = {
+  error: "human_only",
+  message: "a person must do this: sign in and do it yourself; automation keys cannot",
+};
 const ACTION_NAME = /^[a-z][a-z0-9-]*$/;
 // A caller's id is reused only when it cannot smuggle anything into a log line.
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -36,8 +40,9 @@ interface Outcome {
 
 /**
  * `POST <basePath>/<name>`: 404 unknown action, 405 other methods, 401 bad
- * token, 413 / 400 bad body, then the action. The action runs only after the
- * token verified and the input parsed; its errors map to codes, never messages.
+ * token, 403 machine session on a human-only action, 413 / 400 bad body, then
+ * the action. The action runs only after the token verified and the input
+ * parsed; its errors map to codes, never messages.
  */
 export function registerActions(app: Hono, deps: ActionsDeps): void {
   // A Map, so `constructor` or `__proto__` in the URL can never find an Object.prototype member.
@@ -103,6 +108,9 @@ async function dispatch(
     };
   }
   const userId = session.userId;
+  // Fail closed: anything but a verified person is refused here, before the body is read.
+  if (def.humanOnly && session.actorSource !== "human")
+    return { status: 403, body: HUMAN_ONLY, userId, reason: "human_only" };
 
   const body = await readJsonBody(c.req.raw, MAX_BODY_BYTES).catch(() => ({
     kind: "malformed" as const,
