@@ -17,6 +17,7 @@ import { createInstallationStatus } from "./src/inngest/functions/installation-s
 import { createRedeliverWebhooks } from "./src/inngest/functions/redeliver-webhooks.ts";
 import { createReleaseIdleClaims } from "./src/inngest/functions/release-idle-claims.ts";
 import { createForwardWebhookDeliveries } from "./src/inngest/functions/forward-webhook-deliveries.ts";
+import { createVerifyCompletion } from "./src/inngest/functions/verify-completion.ts";
 
 export { INNGEST_APP_ID, createInngestClient } from "./src/inngest/client.ts";
 
@@ -42,5 +43,6 @@ export function createFunctions(client: AppInngest, deps: FunctionDeps): Inngest
     createExpireRecommendations(client, deps),
     createReleaseIdleClaims(client, deps),
     createForwardWebhookDeliveries(client, deps),
+    createVerifyCompletion(client, deps),
   ];
 }

@@ -3,6 +3,7 @@ import type { ActionDefinition } from "../http/actions/index.ts";
 import type { AppInngest } from "../inngest/client.ts";
 import { bootstrapProfile } from "./bootstrap-profile.ts";
 import { claimRecommendation, releaseRecommendation } from "./claim-recommendation.ts";
+import { completeRecommendation } from "./complete-recommendation.ts";
 import { getProfile } from "./get-profile.ts";
 import { listRecommendations } from "./list-recommendations.ts";
 import { trackEvent } from "./track-event.ts";
@@ -16,6 +17,7 @@ export function createActions(deps: {
     "bootstrap-profile": bootstrapProfile(deps),
     "claim-recommendation": claimRecommendation(deps),
     "release-recommendation": releaseRecommendation(deps),
+    "complete-recommendation": completeRecommendation(deps),
     "get-profile": getProfile(deps),
     "list-recommendations": listRecommendations(deps),
     "track-event": trackEvent(deps),

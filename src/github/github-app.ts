@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import type { Env } from "../config/env.ts";
 import { AUDIT_QUERY, buildAuditQueryVariables } from "../audit/audit-query.ts";
 import { parseAuditSignals, type AuditSignals } from "../audit/audit-signals.ts";
+import { getPullRequest, type GitHubPullRequestSource } from "./get-pull-request.ts";
 import { observeTokenMints } from "./observe-token-mints.ts";
 import { planRedeliveries, type HookDeliveryAttempt } from "./plan-redeliveries.ts";
 import { octokitLog } from "./octokit-log.ts";
@@ -49,7 +50,10 @@ export interface GitHubWebhookDeliveries {
   }): Promise<RedeliverySummary>;
 }
 
-export type GitHubApp = GitHubAuditSource & GitHubInstallationSource & GitHubWebhookDeliveries;
+export type GitHubApp = GitHubAuditSource &
+  GitHubInstallationSource &
+  GitHubWebhookDeliveries &
+  GitHubPullRequestSource;
 
 export interface GitHubAppOptions {
   appId: string;
@@ -161,6 +165,7 @@ export function createGitHubApp(options: GitHubAppOptions): GitHubApp {
         throw mapped;
       }
     },
+    getPullRequest: (query) => getPullRequest(app, query, log),
   };
 }
 

@@ -40,3 +40,8 @@ export const claimExpiring = eventType("recommendation/claim.expiring", {
     })
     .strict(),
 });
+
+/** A user asked to complete a claimed recommendation with a pull request; verified at run time. */
+export const completionRequested = eventType("recommendation/completion.requested", {
+  schema: z.object({ userId, recommendationId: positiveId, completionId: positiveId }).strict(),
+});

@@ -9,6 +9,7 @@ import {
   randomAlphanumeric,
   type IssuedToken,
 } from "./github-msw-auth.ts";
+import { pullHandlers, type FakePullsState } from "./github-msw-pulls.ts";
 import { CONTRIBUTIONS_QUERY, restHandlers } from "./github-msw-rest.ts";
 
 export type InstallationMode = "ok" | "gone" | "suspended" | "5xx";
@@ -21,7 +22,13 @@ export type GraphqlMode =
   | "network"
   | "user-not-found";
 export type RequestKind =
-  "mint" | "graphql" | "rest-user" | "rest-search" | "rest-repos" | "installation-repos";
+  | "mint"
+  | "graphql"
+  | "rest-user"
+  | "rest-search"
+  | "rest-repos"
+  | "rest-pulls"
+  | "installation-repos";
 
 /** A repository as GET /installation/repositories lists it (the fields this service reads). */
 export interface FakeRepository {
@@ -30,7 +37,7 @@ export interface FakeRepository {
   private: boolean;
 }
 
-export interface FakeGitHubState extends FakeDeliveriesState {
+export interface FakeGitHubState extends FakeDeliveriesState, FakePullsState {
   /** Per installation id; absent = "ok". */
   installationModes: Map<number, InstallationMode>;
   /** Per login; absent = "ok". */
@@ -91,6 +98,8 @@ export function createFakeGitHub(options: FakeGitHubOptions): {
     installationModes: new Map(),
     graphqlModes: new Map(),
     repositories: new Map(),
+    pulls: new Map(),
+    repositoryIds: new Map(),
     hookDeliveries: [],
     redeliveryRequests: [],
     deliveryCursors: [],
@@ -102,6 +111,7 @@ export function createFakeGitHub(options: FakeGitHubOptions): {
       "rest-user": 0,
       "rest-search": 0,
       "rest-repos": 0,
+      "rest-pulls": 0,
       "installation-repos": 0,
     },
     mints: new Map(),
@@ -225,6 +235,7 @@ export function createFakeGitHub(options: FakeGitHubOptions): {
         return verified;
       }),
       ...restHandlers(context),
+      ...pullHandlers(context),
     ],
     state,
   };

@@ -106,12 +106,16 @@ describe("human-only actions", () => {
     expect(ran).toEqual([]);
   });
 
-  it("marks exactly claim-recommendation and release-recommendation human-only", () => {
+  it("marks exactly claim-, complete- and release-recommendation human-only", () => {
     const all = createActions({ rpc: {} as RpcClient, inngest: {} as AppInngest });
     const humanOnly = Object.entries(all)
       .filter(([, def]) => def.humanOnly)
       .map(([name]) => name);
-    expect(humanOnly.sort()).toEqual(["claim-recommendation", "release-recommendation"]);
+    expect(humanOnly.sort()).toEqual([
+      "claim-recommendation",
+      "complete-recommendation",
+      "release-recommendation",
+    ]);
     expect(Object.keys(all)).toContain("track-event");
   });
 });

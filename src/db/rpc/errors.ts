@@ -48,6 +48,12 @@ export class RecommendationNotClaimedError extends RpcError {
   override readonly status = 409;
   override readonly clientCode = "recommendation_not_claimed";
 }
+/** A verification names a completion that is gone (its recommendation was deleted). */
+export class CompletionNotFoundError extends RpcError {
+  override name = "CompletionNotFoundError";
+  override readonly status = 404;
+  override readonly clientCode = "completion_not_found";
+}
 /** The account signed up another way (e-mail, say): nothing links it to GitHub. */
 export class GitHubIdentityMissingError extends RpcError {
   override name = "GitHubIdentityMissingError";
@@ -94,6 +100,7 @@ const BY_SQLSTATE: Record<string, [ErrorClass, string]> = {
   CF004: [RecommendationNotClaimedError, "the recommendation is not claimed"],
   CF005: [GitHubIdentityMissingError, "the user has no GitHub identity"],
   CF006: [ProfileMissingError, "the user has no profile yet"],
+  CF007: [CompletionNotFoundError, "no such completion"],
   "42501": [PermissionDeniedError, "permission denied"],
   "42883": [RpcContractError, "no such function with these argument names"],
   PGRST202: [RpcContractError, "no such function with these argument names"],

@@ -21,6 +21,8 @@ export interface ActionDefinition<I extends z.ZodType = z.ZodType, O = unknown> 
    * (an automation API key) with 403 `human_only` before reading the body or running.
    */
   humanOnly?: true;
+  /** 202 for an action that only queues work (verification, say); 200 otherwise. */
+  successStatus?: 202;
   run(ctx: ActionContext, input: z.output<I>): Promise<O>;
 }
 

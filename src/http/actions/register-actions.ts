@@ -136,7 +136,7 @@ async function dispatch(
     const data = await def.run({ session, logger }, input.data);
     // Serialize here, so a result JSON cannot represent (a BigInt, a cycle) is a logged 500, not a crash.
     return {
-      status: 200,
+      status: def.successStatus ?? 200,
       body: JSON.parse(JSON.stringify({ data: data ?? null })) as unknown,
       userId,
     };
