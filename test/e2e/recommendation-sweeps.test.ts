@@ -76,4 +76,29 @@ describe("scheduled sweeps", () => {
     expect((await s.executor.tick(fn))[0]).toMatchObject({ result: { warned: 0, released: 0 } });
     expect(expiring()).toHaveLength(1);
   });
+
+  it("does not release a claim whose pull request is being verified, unless the verification is stuck for a day", async () => {
+    let offset = 0;
+    const s = stack.arrange({ now: () => new Date(Date.now() + offset) });
+    const user = await createUser(db.sql);
+    const [rec] = await createRecommendations(db.sql, user.id, 1, {
+      expiresAt: new Date(Date.now() + 30 * DAY),
+    });
+    const token = await s.userToken(user);
+    expect((await s.action("claim-recommendation", token, { recommendationId: rec })).status).toBe(
+      200,
+    );
+    await db.sql`
+      insert into public.recommendation_completions
+        (recommendation_id, user_id, pr_owner, pr_repo, pr_number, created_by, updated_by)
+      values (${rec!}, ${user.id}, 'octo', 'demo', 7, ${`user:${user.id}`}, ${`user:${user.id}`})`;
+    const fn = `${INNGEST_APP_ID}-release-idle-claims`;
+
+    offset = 15 * DAY;
+    await db.sql`update public.recommendation_completions set updated_at = now() + ${`${14.5 * 24} hours`}::interval where recommendation_id = ${rec!}`;
+    expect((await s.executor.tick(fn))[0]).toMatchObject({ result: { released: 0 } });
+
+    await db.sql`update public.recommendation_completions set updated_at = now() + ${`${13 * 24} hours`}::interval where recommendation_id = ${rec!}`;
+    expect((await s.executor.tick(fn))[0]).toMatchObject({ result: { released: 1 } });
+  });
 });
