@@ -5,6 +5,10 @@ import type { Logger } from "pino";
 import type { Env } from "../config/env.ts";
 import { AUDIT_QUERY, buildAuditQueryVariables } from "../audit/audit-query.ts";
 import { parseAuditSignals, type AuditSignals } from "../audit/audit-signals.ts";
+import {
+  fetchCandidates,
+  type GitHubCandidateSource,
+} from "../recommendations/fetch-candidates.ts";
 import { observeTokenMints } from "./observe-token-mints.ts";
 import { planRedeliveries, type HookDeliveryAttempt } from "./plan-redeliveries.ts";
 import { octokitLog } from "./octokit-log.ts";
@@ -49,7 +53,10 @@ export interface GitHubWebhookDeliveries {
   }): Promise<RedeliverySummary>;
 }
 
-export type GitHubApp = GitHubAuditSource & GitHubInstallationSource & GitHubWebhookDeliveries;
+export type GitHubApp = GitHubAuditSource &
+  GitHubInstallationSource &
+  GitHubWebhookDeliveries &
+  GitHubCandidateSource;
 
 export interface GitHubAppOptions {
   appId: string;
@@ -158,6 +165,20 @@ export function createGitHubApp(options: GitHubAppOptions): GitHubApp {
         const mapped = toGitHubError(error, installationId);
         const { code, status } = mapped as { code?: unknown; status?: unknown };
         log?.warn({ installationId, code, status }, "[github] listing repositories failed");
+        throw mapped;
+      }
+    },
+    async fetchCandidateIssues({ installationId, repositories }) {
+      try {
+        const octokit = await app.getInstallationOctokit(installationId);
+        return await fetchCandidates(
+          (query, variables) => octokit.graphql(query, variables),
+          repositories,
+        );
+      } catch (error) {
+        const mapped = toGitHubError(error, installationId);
+        const { code, status } = mapped as { code?: unknown; status?: unknown };
+        log?.warn({ installationId, code, status }, "[github] candidate search failed");
         throw mapped;
       }
     },
