@@ -40,3 +40,8 @@ export const claimExpiring = eventType("recommendation/claim.expiring", {
     })
     .strict(),
 });
+
+/** Build (or refresh) a user's recommendations now, e.g. from a "find me issues" button. */
+export const recommendationsBuildRequested = eventType("recommendations/build.requested", {
+  schema: z.object({ userId }).strict(),
+});

@@ -7,8 +7,8 @@ import { NEWCOMER_LABELS } from "./rank.ts";
  * variable; labels and assignees are read back so the cache records what GitHub said.
  */
 export const CANDIDATE_QUERY = /* GraphQL */ `
-  query CandidateIssues($query: String!) {
-    search(type: ISSUE, query: $query, first: 100) {
+  query CandidateIssues($searchQuery: String!) {
+    search(type: ISSUE, query: $searchQuery, first: 100) {
       issueCount
       nodes {
         ... on Issue {

@@ -23,7 +23,7 @@ export interface GitHubCandidateSource {
   }): Promise<FetchedCandidate[]>;
 }
 
-type Graphql = (query: string, variables: { query: string }) => Promise<unknown>;
+type Graphql = (query: string, variables: { searchQuery: string }) => Promise<unknown>;
 
 const dateTime = z.iso.datetime({ offset: true });
 // Nullability mirrors GitHub's schema; a node that is not an Issue arrives as `{}`.
@@ -60,7 +60,9 @@ export async function fetchCandidates(
   const wanted = new Map(repositories.map((r) => [r.toLowerCase(), r]));
   const found = new Map<number, FetchedCandidate>();
   for (const batch of buildCandidateSearches(repositories)) {
-    const parsed = responseSchema.safeParse(await graphql(CANDIDATE_QUERY, { query: batch.query }));
+    const parsed = responseSchema.safeParse(
+      await graphql(CANDIDATE_QUERY, { searchQuery: batch.query }),
+    );
     if (!parsed.success) {
       throw new Error("[recommendations] GitHub's search answer did not have the expected shape");
     }

@@ -123,10 +123,10 @@ begin
   if p_actor is null or p_actor not like 'system:%' then
     raise exception using errcode = '22023', message = 'candidate refreshes write as a named system actor';
   end if;
-  select coalesce(array_agg(c.repo_full_name), '{}') into v_repos
-    from public.candidate_repositories c
-   where c.repo_full_name = any (p_repositories) and c.lease_owner = p_lease_owner
-   for update;
+  select coalesce(array_agg(held.repo_full_name), '{}') into v_repos
+    from (select c.repo_full_name from public.candidate_repositories c
+           where c.repo_full_name = any (p_repositories) and c.lease_owner = p_lease_owner
+           for update) held;
 
   insert into public.candidate_issues as ci (
     github_issue_id, repo_full_name, number, title, html_url, language, labels, state,

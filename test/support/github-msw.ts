@@ -10,6 +10,7 @@ import {
   type IssuedToken,
 } from "./github-msw-auth.ts";
 import { CONTRIBUTIONS_QUERY, restHandlers } from "./github-msw-rest.ts";
+import { issueSearchHandlers, type FakeIssue } from "./github-msw-issues.ts";
 
 export type InstallationMode = "ok" | "gone" | "suspended" | "5xx";
 export type GraphqlMode =
@@ -21,7 +22,13 @@ export type GraphqlMode =
   | "network"
   | "user-not-found";
 export type RequestKind =
-  "mint" | "graphql" | "rest-user" | "rest-search" | "rest-repos" | "installation-repos";
+  | "mint"
+  | "graphql"
+  | "rest-user"
+  | "rest-search"
+  | "rest-repos"
+  | "installation-repos"
+  | "issue-search";
 
 /** A repository as GET /installation/repositories lists it (the fields this service reads). */
 export interface FakeRepository {
@@ -37,6 +44,8 @@ export interface FakeGitHubState extends FakeDeliveriesState {
   graphqlModes: Map<string, GraphqlMode>;
   /** GET /installation/repositories per installation; absent = none. */
   repositories: Map<number, FakeRepository[]>;
+  /** Issues per repository full name, for the candidate search; absent = none. */
+  issues: Map<string, FakeIssue[]>;
   /** What auditGraphqlResponse answers for a login; absent = its defaults. */
   users: Map<string, AuditFixtureOverrides>;
   /** `x-ratelimit-reset` (epoch seconds) of every rate-limited answer. */
@@ -91,6 +100,7 @@ export function createFakeGitHub(options: FakeGitHubOptions): {
     installationModes: new Map(),
     graphqlModes: new Map(),
     repositories: new Map(),
+    issues: new Map(),
     hookDeliveries: [],
     redeliveryRequests: [],
     deliveryCursors: [],
@@ -103,6 +113,7 @@ export function createFakeGitHub(options: FakeGitHubOptions): {
       "rest-search": 0,
       "rest-repos": 0,
       "installation-repos": 0,
+      "issue-search": 0,
     },
     mints: new Map(),
     issuedTokens: [],
@@ -217,6 +228,7 @@ export function createFakeGitHub(options: FakeGitHubOptions): {
   return {
     handlers: [
       mint,
+      ...issueSearchHandlers(graphqlUrlFor(baseUrl), context),
       graphql,
       installationRepos,
       ...deliveryHandlers(baseUrl, state, async (authorization) => {

@@ -37,9 +37,16 @@ describe("CANDIDATE_QUERY against GitHub's published schema", () => {
     const operation = getOperationAST(document)!;
     const [batch] = buildCandidateSearches(["acme/widgets"]);
     const coerced = getVariableValues(githubSchema(), operation.variableDefinitions ?? [], {
-      query: batch!.query,
+      searchQuery: batch!.query,
     });
     expect(coerced.errors).toBeUndefined();
+  });
+
+  it("names no variable @octokit/graphql reserves for itself (it refuses query, method, url)", () => {
+    const declared = (getOperationAST(parse(CANDIDATE_QUERY))!.variableDefinitions ?? []).map(
+      (d) => d.variable.name.value,
+    );
+    expect(declared).toEqual(["searchQuery"]);
   });
 });
 
@@ -104,7 +111,7 @@ describe("fetchCandidates", () => {
 
   it("sends one request per batch and maps issues, keeping the installation's spelling of the name", async () => {
     const sent: unknown[] = [];
-    const graphql = async (query: string, variables: { query: string }) => {
+    const graphql = async (query: string, variables: { searchQuery: string }) => {
       sent.push({ query, variables });
       return {
         search: {
@@ -125,7 +132,7 @@ describe("fetchCandidates", () => {
     expect(sent).toEqual([
       {
         query: CANDIDATE_QUERY,
-        variables: { query: buildCandidateSearches(["acme/widgets"])[0]!.query },
+        variables: { searchQuery: buildCandidateSearches(["acme/widgets"])[0]!.query },
       },
     ]);
     expect(issues).toEqual([
