@@ -15,6 +15,7 @@ import { createInstallationCreated } from "./src/inngest/functions/installation-
 import { createInstallationRepositories } from "./src/inngest/functions/installation-repositories.ts";
 import { createInstallationStatus } from "./src/inngest/functions/installation-status.ts";
 import { createRedeliverWebhooks } from "./src/inngest/functions/redeliver-webhooks.ts";
+import { createRecommendationsBuild } from "./src/inngest/functions/recommendations-build.ts";
 import { createReleaseIdleClaims } from "./src/inngest/functions/release-idle-claims.ts";
 import { createForwardWebhookDeliveries } from "./src/inngest/functions/forward-webhook-deliveries.ts";
 import { createVerifyCompletion } from "./src/inngest/functions/verify-completion.ts";
@@ -44,5 +45,6 @@ export function createFunctions(client: AppInngest, deps: FunctionDeps): Inngest
     createReleaseIdleClaims(client, deps),
     createForwardWebhookDeliveries(client, deps),
     createVerifyCompletion(client, deps),
+    createRecommendationsBuild(client, deps),
   ];
 }

@@ -6,6 +6,10 @@ import type { Env } from "../config/env.ts";
 import { AUDIT_QUERY, buildAuditQueryVariables } from "../audit/audit-query.ts";
 import { parseAuditSignals, type AuditSignals } from "../audit/audit-signals.ts";
 import { getPullRequest, type GitHubPullRequestSource } from "./get-pull-request.ts";
+import {
+  fetchCandidates,
+  type GitHubCandidateSource,
+} from "../recommendations/fetch-candidates.ts";
 import { observeTokenMints } from "./observe-token-mints.ts";
 import { planRedeliveries, type HookDeliveryAttempt } from "./plan-redeliveries.ts";
 import { octokitLog } from "./octokit-log.ts";
@@ -53,7 +57,8 @@ export interface GitHubWebhookDeliveries {
 export type GitHubApp = GitHubAuditSource &
   GitHubInstallationSource &
   GitHubWebhookDeliveries &
-  GitHubPullRequestSource;
+  GitHubPullRequestSource &
+  GitHubCandidateSource;
 
 export interface GitHubAppOptions {
   appId: string;
@@ -166,6 +171,20 @@ export function createGitHubApp(options: GitHubAppOptions): GitHubApp {
       }
     },
     getPullRequest: (query) => getPullRequest(app, query, log),
+    async fetchCandidateIssues({ installationId, repositories }) {
+      try {
+        const octokit = await app.getInstallationOctokit(installationId);
+        return await fetchCandidates(
+          (query, variables) => octokit.graphql(query, variables),
+          repositories,
+        );
+      } catch (error) {
+        const mapped = toGitHubError(error, installationId);
+        const { code, status } = mapped as { code?: unknown; status?: unknown };
+        log?.warn({ installationId, code, status }, "[github] candidate search failed");
+        throw mapped;
+      }
+    },
   };
 }
 

@@ -45,3 +45,8 @@ export const claimExpiring = eventType("recommendation/claim.expiring", {
 export const completionRequested = eventType("recommendation/completion.requested", {
   schema: z.object({ userId, recommendationId: positiveId, completionId: positiveId }).strict(),
 });
+
+/** Build (or refresh) a user's recommendations now, e.g. from a "find me issues" button. */
+export const recommendationsBuildRequested = eventType("recommendations/build.requested", {
+  schema: z.object({ userId }).strict(),
+});

@@ -11,6 +11,7 @@ import {
 } from "./github-msw-auth.ts";
 import { pullHandlers, type FakePullsState } from "./github-msw-pulls.ts";
 import { CONTRIBUTIONS_QUERY, restHandlers } from "./github-msw-rest.ts";
+import { issueSearchHandlers, type FakeIssue } from "./github-msw-issues.ts";
 
 export type InstallationMode = "ok" | "gone" | "suspended" | "5xx";
 export type GraphqlMode =
@@ -28,7 +29,8 @@ export type RequestKind =
   | "rest-search"
   | "rest-repos"
   | "rest-pulls"
-  | "installation-repos";
+  | "installation-repos"
+  | "issue-search";
 
 /** A repository as GET /installation/repositories lists it (the fields this service reads). */
 export interface FakeRepository {
@@ -44,6 +46,8 @@ export interface FakeGitHubState extends FakeDeliveriesState, FakePullsState {
   graphqlModes: Map<string, GraphqlMode>;
   /** GET /installation/repositories per installation; absent = none. */
   repositories: Map<number, FakeRepository[]>;
+  /** Issues per repository full name, for the candidate search; absent = none. */
+  issues: Map<string, FakeIssue[]>;
   /** What auditGraphqlResponse answers for a login; absent = its defaults. */
   users: Map<string, AuditFixtureOverrides>;
   /** `x-ratelimit-reset` (epoch seconds) of every rate-limited answer. */
@@ -100,6 +104,7 @@ export function createFakeGitHub(options: FakeGitHubOptions): {
     repositories: new Map(),
     pulls: new Map(),
     repositoryIds: new Map(),
+    issues: new Map(),
     hookDeliveries: [],
     redeliveryRequests: [],
     deliveryCursors: [],
@@ -113,6 +118,7 @@ export function createFakeGitHub(options: FakeGitHubOptions): {
       "rest-repos": 0,
       "rest-pulls": 0,
       "installation-repos": 0,
+      "issue-search": 0,
     },
     mints: new Map(),
     issuedTokens: [],
@@ -227,6 +233,7 @@ export function createFakeGitHub(options: FakeGitHubOptions): {
   return {
     handlers: [
       mint,
+      ...issueSearchHandlers(graphqlUrlFor(baseUrl), context),
       graphql,
       installationRepos,
       ...deliveryHandlers(baseUrl, state, async (authorization) => {

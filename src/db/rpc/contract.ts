@@ -314,6 +314,89 @@ export const rpcContract = {
       .strict(),
     z.object({ id, occurred_at: timestamp }),
   ),
+  /** Repositories of the user's active installations, with when their candidates were fetched. */
+  recommendation_build_context: defineRpc(
+    z.object({ p_user_id: z.uuid() }).strict(),
+    z.object({
+      installation_id: id,
+      repo_full_name: z.string(),
+      fetched_at: timestamp.nullable(),
+    }),
+  ),
+  /** Leases the stale repositories to the caller: only these are searched on GitHub. */
+  claim_candidate_refresh: defineRpc(
+    z
+      .object({
+        p_installation_id: id,
+        p_repositories: z.array(z.string().min(3).max(200)).max(10_000),
+        p_fresh_seconds: z.number().int().min(0),
+        p_lease_seconds: z.number().int().min(1).max(3600),
+        p_lease_owner: z.string().min(1).max(200),
+        p_actor: systemActor,
+      })
+      .strict(),
+    z.object({ repo_full_name: z.string() }),
+  ),
+  store_candidate_issues: defineRpc(
+    z
+      .object({
+        p_repositories: z.array(z.string().min(3).max(200)).max(10_000),
+        p_issues: z
+          .array(
+            z
+              .object({
+                github_issue_id: id,
+                repo_full_name: z.string().min(3).max(200),
+                number: id,
+                title: z.string().max(1000),
+                html_url: z.string().max(1000),
+                language: z.string().max(100).nullable(),
+                labels: z.array(z.string().max(100)).max(100),
+                created_at: z.string(),
+                updated_at: z.string(),
+                assigned: z.boolean(),
+              })
+              .strict(),
+          )
+          .max(10_000),
+        p_lease_owner: z.string().min(1).max(200),
+        p_actor: systemActor,
+      })
+      .strict(),
+    z.object({ stored: z.number().int().min(0), closed: z.number().int().min(0) }),
+  ),
+  recommendation_candidates: defineRpc(
+    z.object({ p_user_id: z.uuid() }).strict(),
+    z.object({
+      candidate_issue_id: id,
+      repo_full_name: z.string(),
+      number: id,
+      title: z.string(),
+      labels: z.array(z.string()),
+      language: z.string().nullable(),
+      issue_created_at: timestamp,
+      issue_updated_at: timestamp,
+      assigned: z.boolean(),
+      claimed_by_other: z.boolean(),
+      dropped: z.boolean(),
+    }),
+  ),
+  /** Open rows get the new score and expiry; claimed, completed, expired and released rows are untouched. */
+  upsert_recommendations: defineRpc(
+    z
+      .object({
+        p_user_id: z.uuid(),
+        p_items: z
+          .array(
+            z.object({ candidate_issue_id: id, rank_score: z.number().min(0).max(1) }).strict(),
+          )
+          .max(100),
+        p_expires_at: z.date(),
+        p_actor: systemActor,
+      })
+      .strict(),
+    z.object({ inserted: z.number().int().min(0), refreshed: z.number().int().min(0) }),
+  ),
 } as const;
 
 export type RpcContract = typeof rpcContract;

@@ -1,0 +1,79 @@
+import { RetryAfterError } from "inngest";
+import type { RpcClient } from "../db/rpc/rpc-client.ts";
+import { GitHubRateLimitError, InstallationUnavailableError } from "../github/github-errors.ts";
+import type { GitHubCandidateSource } from "./fetch-candidates.ts";
+
+/** Candidates younger than this are served from the cache: users of one installation share a search. */
+export const CANDIDATES_FRESH_SECONDS = 30 * 60;
+/** How long a refresh may hold its repositories before another run may take them over. */
+export const REFRESH_LEASE_SECONDS = 5 * 60;
+
+export type CandidateRefresh =
+  | {
+      installationId: number;
+      status: "refreshed";
+      repositories: number;
+      stored: number;
+      closed: number;
+    }
+  | { installationId: number; status: "fresh" }
+  | {
+      installationId: number;
+      status: "skipped";
+      reason: "github_app_not_configured" | "installation_unavailable";
+    };
+
+/**
+ * Refreshes the installation's stale repositories, inside one step: lease them (a run
+ * racing for another user of the installation gets none and reads the cache), search
+ * GitHub with an installation token minted here, store what it found. `leaseOwner` is
+ * the run id, so a retry of the step takes its own lease back.
+ */
+export async function refreshCandidates(
+  deps: { rpc: RpcClient; github: GitHubCandidateSource | null; actor: string },
+  installationId: number,
+  repositories: string[],
+  leaseOwner: string,
+): Promise<CandidateRefresh> {
+  if (!deps.github)
+    return { installationId, status: "skipped", reason: "github_app_not_configured" };
+  const leased = await deps.rpc.call("claim_candidate_refresh", {
+    p_installation_id: installationId,
+    p_repositories: repositories,
+    p_fresh_seconds: CANDIDATES_FRESH_SECONDS,
+    p_lease_seconds: REFRESH_LEASE_SECONDS,
+    p_lease_owner: leaseOwner,
+    p_actor: deps.actor,
+  });
+  if (leased.length === 0) return { installationId, status: "fresh" };
+  const names = leased.map((r) => r.repo_full_name);
+  let issues;
+  try {
+    issues = await deps.github.fetchCandidateIssues({ installationId, repositories: names });
+  } catch (err) {
+    // Deleted or suspended meanwhile: its webhook records that; the cache is read as it is.
+    if (err instanceof InstallationUnavailableError) {
+      return { installationId, status: "skipped", reason: "installation_unavailable" };
+    }
+    if (err instanceof GitHubRateLimitError) {
+      throw new RetryAfterError(
+        `[recommendations] GitHub rate limit for installation ${installationId}`,
+        err.resetAt,
+      );
+    }
+    throw err;
+  }
+  const [row] = await deps.rpc.call("store_candidate_issues", {
+    p_repositories: names,
+    p_issues: issues,
+    p_lease_owner: leaseOwner,
+    p_actor: deps.actor,
+  });
+  return {
+    installationId,
+    status: "refreshed",
+    repositories: names.length,
+    stored: row?.stored ?? 0,
+    closed: row?.closed ?? 0,
+  };
+}

@@ -1,0 +1,260 @@
+import { describe, expect, it } from "vitest";
+import type { FakeIssue } from "../support/github-msw-issues.ts";
+import { createInstallation, createUser } from "../support/fixtures.ts";
+import { useAuditStack } from "./audit-stack.ts";
+
+const stack = useAuditStack();
+const { db } = stack;
+const ACTOR = "system:recommendations-build";
+const DAY_MS = 86_400_000;
+
+type Arranged = ReturnType<typeof stack.arrange>;
+let repoSeq = 900_000;
+
+/** An active installation with its repositories, in the database and on the fake GitHub. */
+async function install(
+  s: Arranged,
+  opts: { accountId: number; installedBy?: number; repositories: string[] },
+) {
+  const id = await createInstallation(db.sql, {
+    accountId: opts.accountId,
+    ...(opts.installedBy ? { installedBy: opts.installedBy } : {}),
+  });
+  const repositories = opts.repositories.map((full_name) => ({
+    id: repoSeq++,
+    full_name,
+    private: false,
+  }));
+  for (const r of repositories) {
+    await db.sql`
+      insert into public.github_installation_repositories (installation_id, repository_id, full_name, private, updated_by)
+      values (${id}, ${r.id}, ${r.full_name}, false, 'system:test')`;
+  }
+  s.fake.state.repositories.set(id, repositories);
+  return id;
+}
+
+const UPDATED = new Date(Date.now() - 2 * DAY_MS).toISOString();
+let issueSeq = 5_000_000;
+const issue = (number: number, labels: string[], extra: Partial<FakeIssue> = {}): FakeIssue => ({
+  databaseId: issueSeq++,
+  number,
+  title: `Issue ${number}`,
+  labels,
+  updatedAt: UPDATED,
+  ...extra,
+});
+
+let orgSeq = 0;
+/**
+ * The candidate cache is shared by repository name across users, as in production; each
+ * test gets its own organisation so that tests do not share it.
+ */
+function organisation() {
+  const org = `acme-${++orgSeq}`;
+  return { org, widgets: `${org}/widgets`, gadgets: `${org}/gadgets` };
+}
+
+/** Issues across several repositories and labels; only some may be recommended. */
+function serveIssues(s: Arranged, org: string, ownRepo: string) {
+  s.fake.state.issues.set(`${org}/widgets`, [
+    issue(1, ["good first issue"], { language: "TypeScript" }),
+    issue(2, ["help wanted"], { language: "TypeScript" }),
+    issue(3, ["bug"], { language: "TypeScript" }),
+    issue(4, ["good first issue"], { language: "TypeScript", assignees: 1 }),
+    issue(7, ["good first issue"], { language: "TypeScript", state: "closed" }),
+  ]);
+  s.fake.state.issues.set(`${org}/gadgets`, [issue(5, ["Good First Issue"], { language: "Go" })]);
+  s.fake.state.issues.set(ownRepo, [issue(6, ["good first issue"], { language: "TypeScript" })]);
+  // Not in the installation: GitHub would not show it to the installation's token.
+  s.fake.state.issues.set("elsewhere/private", [issue(8, ["good first issue"])]);
+}
+
+async function recommendationsOf(userId: string) {
+  return db.sql<
+    {
+      repo: string;
+      number: number;
+      status: string;
+      created_by: string;
+      expires_at: Date;
+      rank_score: number;
+    }[]
+  >`
+    select c.repo_full_name as repo, c.number, r.status, r.created_by, r.expires_at, r.rank_score
+      from public.recommendations r join public.candidate_issues c on c.id = r.candidate_issue_id
+     where r.user_id = ${userId}
+     order by r.rank_score desc, c.repo_full_name, c.number`;
+}
+
+const requested = (userId: string) => ({
+  name: "recommendations/build.requested",
+  data: { userId },
+});
+
+describe("recommendations-build", () => {
+  it("recommends the newcomer issues of the user's installation, best first, none from the user's own repositories", async () => {
+    const s = stack.arrange();
+    const o = organisation();
+    const user = await createUser(db.sql, { login: "newbie-ada" });
+    await install(s, {
+      accountId: user.githubId,
+      repositories: [o.widgets, o.gadgets, "newbie-ada/dotfiles"],
+    });
+    serveIssues(s, o.org, "newbie-ada/dotfiles");
+
+    const before = Date.now();
+    const [run] = await s.executor.send(requested(user.id));
+    expect(run).toMatchObject({
+      status: "completed",
+      result: { userId: user.id, candidates: 4, recommended: 3, inserted: 3, refreshed: 0 },
+    });
+
+    // Level 0 wants first issues; TypeScript is known from the user's own repository.
+    const recs = await recommendationsOf(user.id);
+    expect(recs.map((r) => `${r.repo}#${r.number}`)).toEqual([
+      `${o.widgets}#1`,
+      `${o.widgets}#2`,
+      `${o.gadgets}#5`,
+    ]);
+    for (const r of recs) {
+      expect(r).toMatchObject({ status: "open", created_by: ACTOR });
+      expect(r.expires_at.getTime()).toBeGreaterThanOrEqual(before + 7 * DAY_MS - 60_000);
+      expect(r.expires_at.getTime()).toBeLessThanOrEqual(Date.now() + 7 * DAY_MS + 60_000);
+    }
+    expect(s.fake.state.requests["issue-search"]).toBe(1);
+    expect(s.fake.state.rejections).toEqual([]);
+
+    // The user's own issue is cached (it says what they write) but never recommended.
+    const [own] = await db.sql`
+      select state, language from public.candidate_issues where repo_full_name = 'newbie-ada/dotfiles'`;
+    expect(own).toEqual({ state: "open", language: "TypeScript" });
+
+    const secrets = s.secrets();
+    const stored = s.executor.storedText();
+    for (const secret of secrets) expect(stored.includes(secret), "inngest storage").toBe(false);
+  });
+
+  it("a rerun adds nothing twice, searches GitHub no more within the freshness window, and leaves claimed rows alone", async () => {
+    const s = stack.arrange();
+    const o = organisation();
+    const user = await createUser(db.sql, { login: "rerun-rae" });
+    await install(s, { accountId: user.githubId, repositories: [o.widgets, o.gadgets] });
+    serveIssues(s, o.org, "rerun-rae/dotfiles");
+    const [run] = await s.executor.send(requested(user.id));
+    expect(run).toMatchObject({ status: "completed" });
+    const first = await recommendationsOf(user.id);
+    expect(first).toHaveLength(3);
+
+    const claimed = await db.sql<{ id: number; updated_at: Date }[]>`
+      update public.recommendations r set status = 'claimed', claimed_at = now(),
+             claim_expires_at = now() + interval '14 days', updated_by = ${`user:${user.id}`}
+        from public.candidate_issues c
+       where c.id = r.candidate_issue_id and r.user_id = ${user.id} and c.number = 2
+      returning r.id, r.updated_at`;
+    expect(claimed).toHaveLength(1);
+
+    const [again] = await s.executor.rerun(run!);
+    expect(again).toMatchObject({
+      status: "completed",
+      result: { recommended: 3, inserted: 0, refreshed: 2 },
+    });
+    const second = await recommendationsOf(user.id);
+    expect(second.map((r) => [r.repo, r.number, r.status])).toEqual([
+      [o.gadgets, 5, "open"],
+      [o.widgets, 1, "open"],
+      [o.widgets, 2, "claimed"],
+    ]);
+    const [still] = await db.sql`
+      select updated_at, updated_by from public.recommendations where id = ${claimed[0]!.id}`;
+    expect(still).toEqual({ updated_at: claimed[0]!.updated_at, updated_by: `user:${user.id}` });
+    expect(s.fake.state.requests["issue-search"]).toBe(1);
+  });
+
+  it("refreshes a repository once its candidates are stale, closing what GitHub no longer lists", async () => {
+    const s = stack.arrange();
+    const o = organisation();
+    const user = await createUser(db.sql, { login: "stale-sam" });
+    await install(s, { accountId: user.githubId, repositories: [o.widgets] });
+    serveIssues(s, o.org, "stale-sam/dotfiles");
+    const [run] = await s.executor.send(requested(user.id));
+    expect(run).toMatchObject({ status: "completed", result: { recommended: 2 } });
+
+    s.fake.state.issues.get(o.widgets)![1]!.assignees = 1; // #2 taken on GitHub
+    await db.sql`
+      update public.candidate_repositories set fetched_at = now() - interval '31 minutes'
+       where repo_full_name = ${o.widgets}`;
+    const [again] = await s.executor.send(requested(user.id));
+    expect(again).toMatchObject({
+      status: "completed",
+      result: {
+        refreshes: [expect.objectContaining({ status: "refreshed", stored: 1, closed: 1 })],
+        recommended: 1,
+      },
+    });
+    expect(s.fake.state.requests["issue-search"]).toBe(2);
+    const [taken] = await db.sql`
+      select state from public.candidate_issues where repo_full_name = ${o.widgets} and number = 2`;
+    expect(taken).toEqual({ state: "closed" });
+  });
+
+  it("two users of one installation cost one candidate search, and one's claim is not recommended to the other", async () => {
+    const s = stack.arrange();
+    const o = organisation();
+    const owner = await createUser(db.sql, { login: "owner-olu" });
+    const installer = await createUser(db.sql, { login: "installer-ivy" });
+    await install(s, {
+      accountId: owner.githubId,
+      installedBy: installer.githubId,
+      repositories: [o.widgets, o.gadgets],
+    });
+    serveIssues(s, o.org, "owner-olu/dotfiles");
+
+    const [first] = await s.executor.send(requested(owner.id));
+    expect(first).toMatchObject({ status: "completed", result: { inserted: 3 } });
+    await db.sql`
+      update public.recommendations r set status = 'claimed', claimed_at = now(),
+             claim_expires_at = now() + interval '14 days', updated_by = ${`user:${owner.id}`}
+        from public.candidate_issues c
+       where c.id = r.candidate_issue_id and r.user_id = ${owner.id} and c.number = 1`;
+    const [second] = await s.executor.send(requested(installer.id));
+    expect(second).toMatchObject({
+      status: "completed",
+      result: { refreshes: [], inserted: 2 },
+    });
+
+    expect(s.fake.state.requests["issue-search"]).toBe(1);
+    expect(s.fake.state.requests.mint).toBe(1);
+    expect((await recommendationsOf(installer.id)).map((r) => `${r.repo}#${r.number}`)).toEqual([
+      `${o.gadgets}#5`,
+      `${o.widgets}#2`,
+    ]);
+  });
+
+  it("runs after a completed audit: sign-in leads to recommendations", async () => {
+    const s = stack.arrange();
+    const o = organisation();
+    const user = await createUser(db.sql, { login: "signin-sol" });
+    await install(s, { accountId: user.githubId, repositories: [o.widgets, o.gadgets] });
+    serveIssues(s, o.org, "signin-sol/dotfiles");
+
+    expect((await s.action("bootstrap-profile", await s.userToken(user))).status).toBe(200);
+    const runs = await s.executor.drain();
+    const build = runs.find((r) => r.functionId.endsWith("-recommendations-build"));
+    expect(build).toMatchObject({ status: "completed", result: { recommended: 3 } });
+    expect(build!.event.name).toBe("audit/completed");
+    expect(await recommendationsOf(user.id)).toHaveLength(3);
+  });
+
+  it("refuses a build request carrying anything but the user id", async () => {
+    const s = stack.arrange();
+    const user = await createUser(db.sql);
+    const runs = await s.executor.send({
+      name: "recommendations/build.requested",
+      data: { userId: user.id, accessToken: "ghs_nope" },
+    });
+    const build = runs.find((r) => r.functionId.endsWith("-recommendations-build"));
+    expect(build?.status).toBe("failed");
+    expect(await recommendationsOf(user.id)).toEqual([]);
+  });
+});

@@ -1,0 +1,84 @@
+import { http, HttpResponse, type RequestHandler } from "msw";
+import {
+  CANDIDATE_QUERY,
+  MAX_SEARCH_QUERY_LENGTH,
+} from "../../src/recommendations/candidate-query.ts";
+import { NEWCOMER_LABELS } from "../../src/recommendations/rank.ts";
+import { findIssuedToken } from "./github-msw-auth.ts";
+import type { FakeContext } from "./github-msw.ts";
+
+/** An issue in the fake GitHub, per repository full name (`state.issues`). */
+export interface FakeIssue {
+  databaseId: number;
+  number: number;
+  title: string;
+  labels: string[];
+  state?: "open" | "closed";
+  assignees?: number;
+  createdAt?: string;
+  updatedAt?: string;
+  /** The repository's primary language. */
+  language?: string | null;
+}
+
+const SUFFIX = ` is:issue is:open no:assignee sort:updated-desc label:${NEWCOMER_LABELS.map((l) => JSON.stringify(l)).join(",")}`;
+
+/**
+ * GitHub's issue search for CANDIDATE_QUERY: the token's installation sees only its own
+ * repositories; open, unassigned issues with a newcomer label match, most recently
+ * updated first, at most 100. Any other GraphQL document falls through to the next handler.
+ */
+export function issueSearchHandlers(graphqlUrl: string, context: FakeContext): RequestHandler[] {
+  const { state } = context;
+  return [
+    http.post(graphqlUrl, async ({ request }) => {
+      const body = (await request.clone().json()) as {
+        query?: unknown;
+        variables?: { searchQuery?: unknown };
+      };
+      if (body.query !== CANDIDATE_QUERY) return undefined;
+      const refused = await context.admit("issue-search", request);
+      if (refused) return refused;
+      const search = String(body.variables?.searchQuery);
+      if (search.length > MAX_SEARCH_QUERY_LENGTH || !search.endsWith(SUFFIX)) {
+        state.rejections.push(`an issue search GitHub would refuse or misread: ${search}`);
+        return HttpResponse.json({ errors: [{ message: "bad search" }] }, { status: 422 });
+      }
+      const issued = findIssuedToken(state.issuedTokens, request.headers.get("authorization"))!;
+      const reachable = new Set(
+        (state.repositories.get(issued.installationId) ?? []).map((r) => r.full_name.toLowerCase()),
+      );
+      const named = search
+        .slice(0, -SUFFIX.length)
+        .split(" ")
+        .map((q) => q.replace(/^repo:/, "").toLowerCase());
+      const wanted = new Set(NEWCOMER_LABELS);
+      const nodes = [...state.issues]
+        .filter(([repo]) => named.includes(repo.toLowerCase()) && reachable.has(repo.toLowerCase()))
+        .flatMap(([repo, issues]) => issues.map((issue) => ({ repo, issue })))
+        .filter(
+          ({ issue }) =>
+            (issue.state ?? "open") === "open" &&
+            !issue.assignees &&
+            issue.labels.some((l) => wanted.has(l.toLowerCase())),
+        )
+        .sort((a, b) => (b.issue.updatedAt ?? "").localeCompare(a.issue.updatedAt ?? ""))
+        .slice(0, 100)
+        .map(({ repo, issue }) => ({
+          databaseId: issue.databaseId,
+          number: issue.number,
+          title: issue.title,
+          url: `https://github.com/${repo}/issues/${issue.number}`,
+          createdAt: issue.createdAt ?? "2026-11-01T00:00:00Z",
+          updatedAt: issue.updatedAt ?? "2026-11-20T00:00:00Z",
+          labels: { nodes: issue.labels.map((name) => ({ name })) },
+          assignees: { totalCount: issue.assignees ?? 0 },
+          repository: {
+            nameWithOwner: repo,
+            primaryLanguage: issue.language ? { name: issue.language } : null,
+          },
+        }));
+      return HttpResponse.json({ data: { search: { issueCount: nodes.length, nodes } } });
+    }),
+  ];
+}

@@ -1,0 +1,160 @@
+import { getOperationAST, getVariableValues, parse, visit } from "graphql";
+import { describe, expect, it } from "vitest";
+import {
+  buildCandidateSearches,
+  CANDIDATE_QUERY,
+  MAX_SEARCH_QUERY_LENGTH,
+} from "../../src/recommendations/candidate-query.ts";
+import { fetchCandidates } from "../../src/recommendations/fetch-candidates.ts";
+import { githubSchema } from "../support/github-graphql-fixtures.ts";
+import { githubValidationErrors } from "../support/github-graphql-validation.ts";
+
+describe("CANDIDATE_QUERY against GitHub's published schema", () => {
+  it("validates with zero errors", () => {
+    expect(githubValidationErrors(CANDIDATE_QUERY)).toEqual([]);
+  });
+
+  it("catches a misspelled field and an unpaginated connection (negative controls)", () => {
+    const misspelled = CANDIDATE_QUERY.replace("databaseId", "databaseID");
+    expect(githubValidationErrors(misspelled)).toContainEqual(
+      expect.stringContaining('Cannot query field "databaseID" on type "Issue"'),
+    );
+    const unpaginated = CANDIDATE_QUERY.replace("labels(first: 20)", "labels");
+    expect(githubValidationErrors(unpaginated)).toEqual([
+      'connection "labels" needs first or last within 1-100',
+    ]);
+  });
+
+  it("is one search whose text arrives only as a variable of the declared type", () => {
+    const document = parse(CANDIDATE_QUERY);
+    let searches = 0;
+    let literals = 0;
+    visit(document, {
+      Field: (node) => void (node.name.value === "search" && searches++),
+      StringValue: () => void literals++,
+    });
+    expect({ searches, literals }).toEqual({ searches: 1, literals: 0 });
+    const operation = getOperationAST(document)!;
+    const [batch] = buildCandidateSearches(["acme/widgets"]);
+    const coerced = getVariableValues(githubSchema(), operation.variableDefinitions ?? [], {
+      searchQuery: batch!.query,
+    });
+    expect(coerced.errors).toBeUndefined();
+  });
+
+  it("names no variable @octokit/graphql reserves for itself (it refuses query, method, url)", () => {
+    const declared = (getOperationAST(parse(CANDIDATE_QUERY))!.variableDefinitions ?? []).map(
+      (d) => d.variable.name.value,
+    );
+    expect(declared).toEqual(["searchQuery"]);
+  });
+});
+
+describe("buildCandidateSearches", () => {
+  it("searches open, unassigned, newcomer-labelled issues in the named repositories", () => {
+    expect(buildCandidateSearches(["acme/widgets", "acme/gadgets", "acme/widgets"])).toEqual([
+      {
+        repositories: ["acme/gadgets", "acme/widgets"],
+        query:
+          'repo:acme/gadgets repo:acme/widgets is:issue is:open no:assignee sort:updated-desc label:"good first issue","first-timers-only","help wanted"',
+      },
+    ]);
+  });
+
+  it("chunks many repositories into queries within GitHub's length limit, covering each once", () => {
+    const repos = Array.from({ length: 60 }, (_, i) => `some-organisation/repository-${i}`);
+    const batches = buildCandidateSearches(repos);
+    expect(batches.length).toBeGreaterThan(1);
+    for (const b of batches) {
+      expect(b.query.length).toBeLessThanOrEqual(MAX_SEARCH_QUERY_LENGTH);
+      expect(b.query.match(/repo:/g)).toHaveLength(b.repositories.length);
+    }
+    expect(batches.flatMap((b) => b.repositories).sort()).toEqual([...repos].sort());
+  });
+
+  it("fits the longest name GitHub allows in one query", () => {
+    const longest = `${"o".repeat(39)}/${"r".repeat(100)}`;
+    const [batch] = buildCandidateSearches([longest]);
+    expect(batch!.query.length).toBeLessThanOrEqual(MAX_SEARCH_QUERY_LENGTH);
+  });
+
+  it.each([
+    ["a qualifier", "acme/widgets is:closed"],
+    ["an OR", "acme/a OR repo:evil/b"],
+    ["a quote", 'acme/"x'],
+    ["no owner", "widgets"],
+    ["a dot-dot name", "acme/.."],
+  ])("leaves out a name with %s rather than pasting it into search syntax", (_why, name) => {
+    expect(buildCandidateSearches([name, "acme/ok"])).toEqual([
+      expect.objectContaining({ repositories: ["acme/ok"] }),
+    ]);
+  });
+
+  it("makes no search at all for no repositories", () => {
+    expect(buildCandidateSearches([])).toEqual([]);
+  });
+});
+
+describe("fetchCandidates", () => {
+  const node = (overrides: Record<string, unknown> = {}) => ({
+    databaseId: 9001,
+    number: 7,
+    title: "Document the flags",
+    url: "https://github.com/Acme/Widgets/issues/7",
+    createdAt: "2026-11-01T00:00:00Z",
+    updatedAt: "2026-11-20T00:00:00Z",
+    labels: { nodes: [{ name: "good first issue" }, null] },
+    assignees: { totalCount: 0 },
+    repository: { nameWithOwner: "Acme/Widgets", primaryLanguage: { name: "Rust" } },
+    ...overrides,
+  });
+
+  it("sends one request per batch and maps issues, keeping the installation's spelling of the name", async () => {
+    const sent: unknown[] = [];
+    const graphql = async (query: string, variables: { searchQuery: string }) => {
+      sent.push({ query, variables });
+      return {
+        search: {
+          issueCount: 3,
+          nodes: [
+            node(),
+            {},
+            node({
+              databaseId: 9002,
+              repository: { nameWithOwner: "other/repo", primaryLanguage: null },
+            }),
+            node({ databaseId: 9003, number: 8, assignees: { totalCount: 1 }, labels: null }),
+          ],
+        },
+      };
+    };
+    const issues = await fetchCandidates(graphql, ["acme/widgets"]);
+    expect(sent).toEqual([
+      {
+        query: CANDIDATE_QUERY,
+        variables: { searchQuery: buildCandidateSearches(["acme/widgets"])[0]!.query },
+      },
+    ]);
+    expect(issues).toEqual([
+      {
+        github_issue_id: 9001,
+        repo_full_name: "acme/widgets",
+        number: 7,
+        title: "Document the flags",
+        html_url: "https://github.com/Acme/Widgets/issues/7",
+        language: "Rust",
+        labels: ["good first issue"],
+        created_at: "2026-11-01T00:00:00Z",
+        updated_at: "2026-11-20T00:00:00Z",
+        assigned: false,
+      },
+      expect.objectContaining({ github_issue_id: 9003, labels: [], assigned: true }),
+    ]);
+  });
+
+  it("refuses an answer of another shape instead of storing nothing as if GitHub had no issues", async () => {
+    await expect(fetchCandidates(async () => ({ nope: true }), ["acme/widgets"])).rejects.toThrow(
+      /^\[recommendations\] /,
+    );
+  });
+});
