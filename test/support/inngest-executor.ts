@@ -9,9 +9,10 @@
  * per step), parallel steps, sleeps (end at once), waitForEvent with `match`,
  * step.sendEvent through the Event API handlers, onFailure via
  * inngest/function.failed, cron ticks on demand (`tick`, an
- * inngest/scheduled.timer run; nothing ticks by itself).
+ * inngest/scheduled.timer run; nothing ticks by itself), `singleton` in mode "skip"
+ * (plain `event.<path>` key), trigger `if` (CEL, @bufbuild/cel), dashboard reruns (`rerun`).
  * Not modelled (refused when configured, so no test passes by accident):
- * batchEvents, debounce, rateLimit, cancelOn, singleton, trigger `if`,
+ * batchEvents, debounce, rateLimit, cancelOn, singleton "cancel",
  * step.invoke, step.ai, step.fetch/gateway, waitForSignal, defer.
  * Ignored (timing only): concurrency, throttle, priority, timeouts, cron
  * schedules (when a tick would come), Retry-After delays. inngest/function.finished is not emitted.
