@@ -12,10 +12,9 @@ import { githubSchema } from "./github-graphql-fixtures.ts";
 
 /**
  * GitHub rejects, at its own validation step, any connection without `first` or `last`
- * in 1..100; graphql-js does not know that rule, so it is added here (as in
- * test/unit/audit-query.test.ts).
+ * in 1..100; graphql-js does not know that rule, so it is added here.
  */
-const connectionsArePaginated: ValidationRule = (context) => ({
+export const connectionsArePaginated: ValidationRule = (context) => ({
   Field(node: FieldNode) {
     const type = context.getType();
     if (!type || !getNamedType(type).name.endsWith("Connection")) return;
@@ -31,9 +30,12 @@ const connectionsArePaginated: ValidationRule = (context) => ({
   },
 });
 
-/** The messages of every error GitHub's published schema (plus its pagination rule) reports. */
+/** Every error GitHub's published schema (plus its pagination rule) reports for `source`. */
+export function validateAgainstGitHub(source: string) {
+  return validate(githubSchema(), parse(source), [...specifiedRules, connectionsArePaginated]);
+}
+
+/** The messages of validateAgainstGitHub's errors. */
 export function githubValidationErrors(source: string): string[] {
-  return validate(githubSchema(), parse(source), [...specifiedRules, connectionsArePaginated]).map(
-    (e) => e.message,
-  );
+  return validateAgainstGitHub(source).map((e) => e.message);
 }

@@ -1,41 +1,10 @@
-import {
-  GraphQLError,
-  Kind,
-  getNamedType,
-  getOperationAST,
-  getVariableValues,
-  parse,
-  specifiedRules,
-  validate,
-  visit,
-  type FieldNode,
-  type ValidationRule,
-} from "graphql";
+import { getOperationAST, getVariableValues, parse, visit } from "graphql";
 import { describe, expect, it } from "vitest";
 import { AUDIT_QUERY, buildAuditQueryVariables } from "../../src/audit/audit-query.ts";
 import { InvalidGitHubLoginError } from "../../src/audit/audit-errors.ts";
 import { githubSchema } from "../support/github-graphql-fixtures.ts";
+import { validateAgainstGitHub } from "../support/github-graphql-validation.ts";
 import { CONTRIBUTIONS_QUERY } from "../support/github-msw-rest.ts";
-
-/**
- * GitHub rejects, at its own validation step, any connection without `first` or
- * `last` in 1..100. graphql-js does not know that rule, so the test adds it.
- */
-const connectionsArePaginated: ValidationRule = (context) => ({
-  Field(node: FieldNode) {
-    const type = context.getType();
-    if (!type || !getNamedType(type).name.endsWith("Connection")) return;
-    const page = node.arguments?.find((a) => a.name.value === "first" || a.name.value === "last");
-    const n = page?.value.kind === Kind.INT ? Number(page.value.value) : Number.NaN;
-    if (!(n >= 1 && n <= 100)) {
-      context.reportError(
-        new GraphQLError(`connection "${node.name.value}" needs first or last within 1-100`, {
-          nodes: node,
-        }),
-      );
-    }
-  },
-});
 
 function captureError(fn: () => unknown): unknown {
   try {
@@ -45,9 +14,6 @@ function captureError(fn: () => unknown): unknown {
   }
   throw new Error("expected a throw");
 }
-
-const rules = [...specifiedRules, connectionsArePaginated];
-const validateAgainstGitHub = (source: string) => validate(githubSchema(), parse(source), rules);
 
 describe("AUDIT_QUERY against GitHub's published schema", () => {
   it("validates with zero errors", () => {
