@@ -1,6 +1,6 @@
-import { RetryAfterError } from "inngest";
+import { retryAtRateLimitReset } from "../inngest/retry-at-rate-limit.ts";
 import type { RpcClient } from "../db/rpc/rpc-client.ts";
-import { GitHubRateLimitError, InstallationUnavailableError } from "../github/github-errors.ts";
+import { InstallationUnavailableError } from "../github/github-errors.ts";
 import type { GitHubCandidateSource } from "./fetch-candidates.ts";
 
 /** Candidates younger than this are served from the cache: users of one installation share a search. */
@@ -55,12 +55,10 @@ export async function refreshCandidates(
     if (err instanceof InstallationUnavailableError) {
       return { installationId, status: "skipped", reason: "installation_unavailable" };
     }
-    if (err instanceof GitHubRateLimitError) {
-      throw new RetryAfterError(
-        `[recommendations] GitHub rate limit for installation ${installationId}`,
-        err.resetAt,
-      );
-    }
+    retryAtRateLimitReset(
+      err,
+      `[recommendations] GitHub rate limit for installation ${installationId}`,
+    );
     throw err;
   }
   const [row] = await deps.rpc.call("store_candidate_issues", {

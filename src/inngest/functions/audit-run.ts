@@ -1,4 +1,4 @@
-import { RetryAfterError } from "inngest";
+import { retryAtRateLimitReset } from "../retry-at-rate-limit.ts";
 import type { Logger } from "pino";
 import { GitHubUserNotFoundError } from "../../audit/audit-errors.ts";
 import type { AuditSignals } from "../../audit/audit-signals.ts";
@@ -6,7 +6,7 @@ import { scoreAudit } from "../../audit/score.ts";
 import type { RpcArgs } from "../../db/rpc/contract.ts";
 import type { RpcClient } from "../../db/rpc/rpc-client.ts";
 import type { GitHubAuditSource } from "../../github/github-app.ts";
-import { GitHubRateLimitError, InstallationUnavailableError } from "../../github/github-errors.ts";
+import { InstallationUnavailableError } from "../../github/github-errors.ts";
 import type { AppInngest } from "../client.ts";
 import { auditCompleted, auditRun } from "../events.ts";
 import { permanentErrorsEndRuns } from "../permanent-rpc.ts";
@@ -159,12 +159,10 @@ export function createAuditRun(inngest: AppInngest, deps: AuditRunDeps) {
           if (err instanceof GitHubUserNotFoundError) {
             return { ok: false, reason: "github_user_not_found" };
           }
-          if (err instanceof GitHubRateLimitError) {
-            throw new RetryAfterError(
-              `[audit] GitHub rate limit for installation ${plan.installationId}`,
-              err.resetAt,
-            );
-          }
+          retryAtRateLimitReset(
+            err,
+            `[audit] GitHub rate limit for installation ${plan.installationId}`,
+          );
           throw err; // 5xx, network, database: retried by Inngest
         }
       });

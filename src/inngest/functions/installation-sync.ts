@@ -1,7 +1,7 @@
-import { RetryAfterError } from "inngest";
+import { retryAtRateLimitReset } from "../retry-at-rate-limit.ts";
 import type { RpcClient } from "../../db/rpc/rpc-client.ts";
 import type { GitHubInstallationSource } from "../../github/github-app.ts";
-import { GitHubRateLimitError, InstallationUnavailableError } from "../../github/github-errors.ts";
+import { InstallationUnavailableError } from "../../github/github-errors.ts";
 
 export const INSTALLATIONS_ACTOR = "system:github-installations";
 
@@ -29,12 +29,7 @@ export async function syncRepositories(
     if (err instanceof InstallationUnavailableError) {
       return { status: "skipped", reason: "installation_unavailable" };
     }
-    if (err instanceof GitHubRateLimitError) {
-      throw new RetryAfterError(
-        `[installations] GitHub rate limit for ${installationId}`,
-        err.resetAt,
-      );
-    }
+    retryAtRateLimitReset(err, `[installations] GitHub rate limit for ${installationId}`);
     throw err;
   }
   const [row] = await deps.rpc.call("sync_installation_repositories", {

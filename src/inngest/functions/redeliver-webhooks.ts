@@ -1,6 +1,5 @@
-import { RetryAfterError } from "inngest";
+import { retryAtRateLimitReset } from "../retry-at-rate-limit.ts";
 import type { GitHubWebhookDeliveries } from "../../github/github-app.ts";
-import { GitHubRateLimitError } from "../../github/github-errors.ts";
 import type { AppInngest } from "../client.ts";
 
 /** GitHub can redeliver the last 3 days; older attempts are not worth a request. */
@@ -36,12 +35,7 @@ export function createRedeliverWebhooks(
             maxAttempts: MAX_DELIVERY_ATTEMPTS,
           });
         } catch (err) {
-          if (err instanceof GitHubRateLimitError) {
-            throw new RetryAfterError(
-              "[webhooks] GitHub rate limit on the delivery log",
-              err.resetAt,
-            );
-          }
+          retryAtRateLimitReset(err, "[webhooks] GitHub rate limit on the delivery log");
           throw err;
         }
       });

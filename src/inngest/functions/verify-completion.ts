@@ -1,10 +1,10 @@
-import { RetryAfterError } from "inngest";
+import { retryAtRateLimitReset } from "../retry-at-rate-limit.ts";
 import type { Logger } from "pino";
 import { judgePullRequest } from "../../completions/judge-pull-request.ts";
 import type { RpcRow } from "../../db/rpc/contract.ts";
 import type { RpcClient } from "../../db/rpc/rpc-client.ts";
 import type { GitHubPullRequestSource } from "../../github/get-pull-request.ts";
-import { GitHubRateLimitError, InstallationUnavailableError } from "../../github/github-errors.ts";
+import { InstallationUnavailableError } from "../../github/github-errors.ts";
 import type { AppInngest } from "../client.ts";
 import { completionRequested } from "../events.ts";
 import { permanentErrorsEndRuns } from "../permanent-rpc.ts";
@@ -104,12 +104,10 @@ async function verify(
   } catch (err) {
     if (err instanceof InstallationUnavailableError)
       return { status: "refused", reason: "no_installation" };
-    if (err instanceof GitHubRateLimitError) {
-      throw new RetryAfterError(
-        `[completions] GitHub rate limit for installation ${context.installation_id}`,
-        err.resetAt,
-      );
-    }
+    retryAtRateLimitReset(
+      err,
+      `[completions] GitHub rate limit for installation ${context.installation_id}`,
+    );
     throw err; // 5xx, network: retried by Inngest
   }
   if (pr === null) return { status: "refused", reason: "pr_not_found" };
