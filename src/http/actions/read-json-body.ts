@@ -1,11 +1,12 @@
+import type { Context } from "hono";
 import { readBoundedBody } from "../read-bounded-body.ts";
 
 export type JsonBody =
   { kind: "json"; value: unknown } | { kind: "too_large" } | { kind: "malformed" };
 
 /** A bounded body (see readBoundedBody) parsed as JSON. An empty body is `{}`. */
-export async function readJsonBody(request: Request, maxBytes: number): Promise<JsonBody> {
-  const body = await readBoundedBody(request, maxBytes);
+export async function readJsonBody(c: Context, maxBytes: number): Promise<JsonBody> {
+  const body = await readBoundedBody(c, maxBytes);
   if (body.kind === "too_large") return body;
   const text = decodeUtf8(body.bytes);
   if (text === undefined) return { kind: "malformed" };

@@ -112,7 +112,7 @@ async function dispatch(
   if (def.humanOnly && session.actorSource !== "human")
     return { status: 403, body: HUMAN_ONLY, userId, reason: "human_only" };
 
-  const body = await readJsonBody(c.req.raw, MAX_BODY_BYTES).catch(() => ({
+  const body = await readJsonBody(c, MAX_BODY_BYTES).catch(() => ({
     kind: "malformed" as const,
   }));
   if (body.kind === "too_large")

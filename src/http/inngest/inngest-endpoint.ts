@@ -60,7 +60,7 @@ export function registerInngestEndpoint(app: Hono, options: InngestEndpointOptio
 
     let body: Buffer | undefined;
     if (method !== "GET") {
-      const read = await readBoundedBody(c.req.raw, options.maxBodyBytes);
+      const read = await readBoundedBody(c, options.maxBodyBytes);
       if (read.kind === "too_large") {
         return refuse(c, 413, "payload_too_large", `body over ${options.maxBodyBytes} bytes`);
       }

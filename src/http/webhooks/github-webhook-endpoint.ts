@@ -59,7 +59,7 @@ export function registerGitHubWebhook(app: Hono, options: GitHubWebhookOptions):
     }
     const fields = { deliveryId, githubEvent: event };
 
-    const body = await readBoundedBody(c.req.raw, options.maxBodyBytes);
+    const body = await readBoundedBody(c, options.maxBodyBytes);
     if (body.kind === "too_large") {
       return refuse(c, 413, "payload_too_large", { ...fields, maxBytes: options.maxBodyBytes });
     }
