@@ -91,7 +91,7 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
       await withinBudget(deps.inngest.send(events), budgetMs);
       return events.map(() => undefined);
     },
-    { maxItems: GROUP_MAX, maxInFlight: 1 },
+    { maxItems: GROUP_MAX, maxInFlight: 2 },
   );
   const mark = createGroupBatcher<string, void>(
     async (ids) => {
@@ -101,7 +101,7 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
       });
       return ids.map(() => undefined);
     },
-    { maxItems: GROUP_MAX, maxInFlight: 1 },
+    { maxItems: GROUP_MAX, maxInFlight: 2 },
   );
 
   const intake = async (delivery: VerifiedDelivery): Promise<IntakeOutcome> => {
