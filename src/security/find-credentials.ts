@@ -15,6 +15,11 @@ type CredentialPattern = {
   kind: string;
   /** Global regex; an optional named group `keep` is context left in place. */
   pattern: RegExp;
+  /**
+   * Every match contains one of these, ignoring case: a string holding none is not run
+   * through `pattern` (most strings scanned are ids and names, holding none).
+   */
+  hints: readonly string[];
   /** Final check on the secret part, for shapes that prose can also take. */
   accept?: (secret: string) => boolean;
 };
@@ -28,6 +33,7 @@ export const CREDENTIAL_PATTERNS: readonly CredentialPattern[] = [
   // RSA / EC / OPENSSH / ENCRYPTED / plain PKCS#8; a truncated key (no END) is redacted too.
   {
     kind: "pem-private-key",
+    hints: ["-----begin"],
     pattern:
       /-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY-----(?:(?!-----END)[A-Za-z0-9+/=\s:,.\\-])*(?:-----END \1PRIVATE KEY-----)?/g,
   },
@@ -35,40 +41,66 @@ export const CREDENTIAL_PATTERNS: readonly CredentialPattern[] = [
   // commit messages and issue bodies are attacker-written, so no quadratic scans)
   {
     kind: "url-credentials",
+    hints: ["://"],
     pattern:
       /(?<keep>\b[a-z][a-z0-9+.-]{0,20}:\/\/)[^\s/?#@:"'\\<>]{1,256}:[^\s/?#@"'\\<>]{1,1024}(?=@)/gi,
   },
   // Any JWT (GitHub App JWTs, Supabase anon/service-role keys, access tokens).
   {
     kind: "jwt",
+    hints: ["eyj"],
     pattern: /(?<![A-Za-z0-9])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g,
   },
-  { kind: "github-fine-grained-pat", pattern: /(?<![A-Za-z0-9])github_pat_[A-Za-z0-9_]{20,}/g },
+  {
+    kind: "github-fine-grained-pat",
+    hints: ["github_pat_"],
+    pattern: /(?<![A-Za-z0-9])github_pat_[A-Za-z0-9_]{20,}/g,
+  },
   // ghp_ personal, gho_ OAuth, ghu_ user-to-server, ghs_ installation, ghr_ refresh.
-  { kind: "github-token", pattern: /(?<![A-Za-z0-9])gh[pousr]_[A-Za-z0-9_]{20,}/g },
+  {
+    kind: "github-token",
+    hints: ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"],
+    pattern: /(?<![A-Za-z0-9])gh[pousr]_[A-Za-z0-9_]{20,}/g,
+  },
   // sb_publishable_ keys are public by design and deliberately not matched.
-  { kind: "supabase-secret-key", pattern: /(?<![A-Za-z0-9])sb_secret_[A-Za-z0-9_-]{16,}/g },
-  { kind: "supabase-access-token", pattern: /(?<![A-Za-z0-9])sbp_[A-Za-z0-9_]{32,}/g },
-  { kind: "inngest-signing-key", pattern: /(?<![A-Za-z0-9])signkey-[a-z0-9]+-[0-9a-f]{16,}/gi },
+  {
+    kind: "supabase-secret-key",
+    hints: ["sb_secret_"],
+    pattern: /(?<![A-Za-z0-9])sb_secret_[A-Za-z0-9_-]{16,}/g,
+  },
+  {
+    kind: "supabase-access-token",
+    hints: ["sbp_"],
+    pattern: /(?<![A-Za-z0-9])sbp_[A-Za-z0-9_]{32,}/g,
+  },
+  {
+    kind: "inngest-signing-key",
+    hints: ["signkey-"],
+    pattern: /(?<![A-Za-z0-9])signkey-[a-z0-9]+-[0-9a-f]{16,}/gi,
+  },
   // The SDK posts events to `<base>/e/<eventKey>`; the dev dummy key is 16 chars.
-  { kind: "inngest-event-key-url", pattern: /(?<keep>\/e\/)[A-Za-z0-9_-]{32,}/g },
+  { kind: "inngest-event-key-url", hints: ["/e/"], pattern: /(?<keep>\/e\/)[A-Za-z0-9_-]{32,}/g },
   // password=…, ?access_token=…, "client_secret":"…" inside serialized text.
   {
     kind: "credential-assignment",
+    hints: ["=", ":"],
     pattern:
       /(?<keep>(?<![A-Za-z0-9_])(?:client[_-]?secret|access[_-]?token|refresh[_-]?token|provider[_-]?token|id[_-]?token|api[_-]?key|private[_-]?key|password|passwd|secret|token)(?:\s*=\s*|"\s*:\s*"|'\s*:\s*'))(?!\[REDACTED\])[^\s&"'\\,;}]+/gi,
   },
   // A digit is required so that prose ("the bearer instrument") is left alone.
   {
     kind: "bearer-authorization",
+    hints: ["bearer"],
     pattern: /(?<keep>\bbearer\s+)(?=[A-Za-z0-9._~+/-]*[0-9])[A-Za-z0-9._~+/-]{16,}=*/gi,
   },
   {
     kind: "token-authorization",
+    hints: ["token"],
     pattern: /(?<keep>(?<![A-Za-z0-9_])token\s+)(?=[A-Za-z0-9_.-]*[0-9])[A-Za-z0-9_.-]{30,}/gi,
   },
   {
     kind: "basic-authorization",
+    hints: ["basic"],
     pattern: /(?<keep>\bbasic\s+)[A-Za-z0-9+/]{6,}={0,2}/gi,
     accept: isBasicCredential,
   },
@@ -117,10 +149,16 @@ export function isCredentialName(key: string): boolean {
   return !NAME_EXCEPTIONS.has(name) && CREDENTIAL_NAME_SUFFIXES.some((s) => name.endsWith(s));
 }
 
+const HINTS = CREDENTIAL_PATTERNS.map((p) => p.hints.map((h) => h.toLowerCase()));
+
 function scan(text: string): { redacted: string; kinds: string[] } {
   const kinds: string[] = [];
   let redacted = text;
-  for (const { kind, pattern, accept } of CREDENTIAL_PATTERNS) {
+  // Without the u flag, /i folds ASCII letters only (ES Canonicalize), so a lowercase copy
+  // holds the hint of every match. A u flag would fold "ſ" to "s": keep these patterns ASCII.
+  const lower = text.toLowerCase();
+  CREDENTIAL_PATTERNS.forEach(({ kind, pattern, accept }, i) => {
+    if (!HINTS[i]!.some((hint) => lower.includes(hint))) return;
     let hit = false;
     redacted = redacted.replace(pattern, (match: string, ...rest: unknown[]) => {
       const groups = rest.at(-1);
@@ -133,7 +171,7 @@ function scan(text: string): { redacted: string; kinds: string[] } {
       return keep + REDACTED;
     });
     if (hit) kinds.push(kind);
-  }
+  });
   return { redacted, kinds };
 }
 

@@ -2,6 +2,7 @@ import { createHmac, generateKeyPairSync, randomBytes, randomUUID } from "node:c
 import { RetryAfterError } from "inngest";
 import { describe, expect, it } from "vitest";
 import {
+  CREDENTIAL_PATTERNS,
   containsCredential,
   findCredentials,
   redactCredentials,
@@ -91,6 +92,37 @@ describe("credential-shaped strings", () => {
     expect(redacted).not.toContain(secret);
     expect(redacted).toContain("[REDACTED]");
     expect(redacted.startsWith("GitHub answered 401 for ")).toBe(true);
+  });
+
+  it("has a case for every pattern, so the hint check below covers each", () => {
+    const covered = new Set(shapedCases().map(([kind]) => kind));
+    expect(CREDENTIAL_PATTERNS.map((p) => p.kind).filter((k) => !covered.has(k))).toEqual([]);
+  });
+
+  it("never lets a pattern's hints hide a match the pattern itself finds, whatever the case", () => {
+    // The u flag would make /i fold non-ASCII letters ("ſ" as "s") that the hints do not.
+    expect(CREDENTIAL_PATTERNS.filter((p) => p.pattern.unicode).map((p) => p.kind)).toEqual([]);
+    const variants = (text: string) => [
+      text,
+      text.toUpperCase(),
+      text.toLowerCase(),
+      text.replace(/[a-z]/g, (c, i: number) => (i % 2 ? c.toUpperCase() : c)),
+    ];
+    for (const [, text] of shapedCases()) {
+      for (const variant of variants(text)) {
+        for (const { kind, pattern, accept } of CREDENTIAL_PATTERNS) {
+          const matches = [...variant.matchAll(new RegExp(pattern.source, pattern.flags))].filter(
+            (m) => !accept || accept(m[0].slice(m.groups?.["keep"]?.length ?? 0)),
+          );
+          if (matches.length === 0) continue;
+          expect({ kind, variant, redacted: redactCredentials(variant) !== variant }).toEqual({
+            kind,
+            variant,
+            redacted: true,
+          });
+        }
+      }
+    }
   });
 
   it("keeps the context around a redaction so logs stay readable", () => {
