@@ -65,3 +65,36 @@ describe("completion RPCs and table, per role", () => {
     ).toBe("42501");
   });
 });
+
+describe("request_completion on a verification that never finished", () => {
+  const request = (userId: string, recId: number) =>
+    db.sql<{ completion_id: number; status: string; requests: number }[]>`
+      select * from public.request_completion(${recId}, ${userId}::uuid, 'octo', 'demo', 5)`;
+
+  it("re-sends the same request while the verification may still be running", async () => {
+    const { user, recId } = await claimedCompletion();
+    const [again] = await request(user.id, recId);
+    expect([again!.status, again!.requests]).toEqual(["verifying", 1]);
+  });
+
+  it("starts a new verification (requests + 1) once the last one is an hour old, naming the user", async () => {
+    const { user, recId, completionId } = await claimedCompletion();
+    // Its run exhausted its retries: nothing will ever record a verdict for request 1.
+    await db.sql`update public.recommendation_completions
+                    set updated_at = now() - interval '61 minutes', updated_by = 'system:test'
+                  where id = ${completionId}`;
+    const [again] = await request(user.id, recId);
+    expect([again!.completion_id, again!.status, again!.requests]).toEqual([
+      completionId,
+      "verifying",
+      2,
+    ]);
+    const [row] = await db.sql<{ updated_by: string; fresh: boolean }[]>`
+      select updated_by, updated_at > now() - interval '1 minute' as fresh
+        from public.recommendation_completions where id = ${completionId}`;
+    expect(row).toEqual({ updated_by: `user:${user.id}`, fresh: true });
+    // The retry of that new request re-sends its id rather than bumping again.
+    const [retry] = await request(user.id, recId);
+    expect(retry!.requests).toBe(2);
+  });
+});

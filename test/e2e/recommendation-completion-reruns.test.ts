@@ -114,6 +114,36 @@ describe("completion verification under reruns, retries and outages", () => {
     expect(other.status).toBe(409);
   });
 
+  it("a verification that exhausted its retries can be asked again once it is an hour old", async () => {
+    const s = stack.arrange();
+    const a = await arrangeCompletion(db.sql);
+    const token = await claimed(s, a);
+    const body = { recommendationId: a.recId, pullRequestUrl: PR_URL };
+    setPull(s, a, "5xx");
+    await s.action("complete-recommendation", token, body);
+    const [failed] = verifyRuns(await s.executor.drain());
+    expect(failed).toMatchObject({ status: "failed" });
+    const [row] = await completionRows(db.sql, a.recId);
+    expect(row).toMatchObject({ status: "verifying", requests: 1 });
+
+    // Within the hour, asking again re-sends request 1's id: Inngest drops it.
+    setPull(s, a, { body: `closes #${a.issueNumber}` });
+    expect((await s.action("complete-recommendation", token, body)).status).toBe(202);
+    expect(verifyRuns(await s.executor.drain())).toEqual([]);
+
+    await db.sql`update public.recommendation_completions
+                    set updated_at = updated_at - interval '61 minutes' where id = ${row!.id}`;
+    expect((await s.action("complete-recommendation", token, body)).status).toBe(202);
+    const [run] = verifyRuns(await s.executor.drain());
+    expect(run).toMatchObject({ status: "completed", result: { status: "accepted" } });
+    expect(requested(s).map((e) => e.event.id)).toEqual([
+      `completion-requested:${row!.id}:1`,
+      `completion-requested:${row!.id}:1`,
+      `completion-requested:${row!.id}:2`,
+    ]);
+    expect(await recommendationRow(db.sql, a.recId)).toMatchObject({ status: "completed" });
+  });
+
   it("retries GitHub 5xx answers and accepts once GitHub recovers", async () => {
     const s = stack.arrange();
     const a = await arrangeCompletion(db.sql);
