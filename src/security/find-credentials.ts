@@ -43,6 +43,9 @@ export const CREDENTIAL_PATTERNS: readonly CredentialPattern[] = [
     kind: "jwt",
     pattern: /(?<![A-Za-z0-9])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g,
   },
+  // This service's automation API keys (src/api-keys/api-key-format.ts); 8+ characters, so a
+  // key's display prefix is caught too.
+  { kind: "api-key", pattern: /(?<![A-Za-z0-9])cfk_[A-Za-z0-9]{8,}/g },
   { kind: "github-fine-grained-pat", pattern: /(?<![A-Za-z0-9])github_pat_[A-Za-z0-9_]{20,}/g },
   // ghp_ personal, gho_ OAuth, ghu_ user-to-server, ghs_ installation, ghr_ refresh.
   { kind: "github-token", pattern: /(?<![A-Za-z0-9])gh[pousr]_[A-Za-z0-9_]{20,}/g },
