@@ -5,7 +5,7 @@ import type { RpcClient } from "../db/rpc/rpc-client.ts";
 import { defineAction } from "../http/actions/index.ts";
 
 const DAY_MS = 86_400_000;
-/** How long revoke waits to hear its own notification before answering anyway. */
+/** How long revoke waits for every instance's acknowledgement before answering anyway. */
 const ECHO_TIMEOUT_MS = 2_000;
 
 export interface ApiKeyActionsDeps {
@@ -81,8 +81,8 @@ export function listApiKeys(deps: Pick<ApiKeyActionsDeps, "rpc" | "now">) {
 /**
  * Ownership check and revocation are one RPC (one transaction): someone else's key is 404
  * and stays valid; a database error refuses (503) and changes nothing. On success the key
- * leaves this instance's cache at once, and the answer waits (bounded) for the notification
- * that tells every other instance.
+ * leaves this instance's cache at once, and the answer waits (at most 2 s) until every
+ * instance listening on the database has acknowledged dropping it.
  */
 export function revokeApiKey(deps: Pick<ApiKeyActionsDeps, "rpc" | "apiKeys">) {
   return defineAction({
@@ -97,8 +97,11 @@ export function revokeApiKey(deps: Pick<ApiKeyActionsDeps, "rpc" | "apiKeys">) {
           throw err;
         });
       deps.apiKeys.forget(keyId);
-      if (!(await echo.confirmed(ECHO_TIMEOUT_MS)))
-        logger.warn({ apiKeyId: keyId }, "[api-keys] revocation notification not heard back");
+      if (!(await echo.confirmed(row!.listeners, ECHO_TIMEOUT_MS)))
+        logger.warn(
+          { apiKeyId: keyId, listeners: row!.listeners },
+          "[api-keys] not every instance acknowledged the revocation in time",
+        );
       return { id: row!.id, status: "revoked" as const, revokedAt: row!.revoked_at };
     },
   });

@@ -26,15 +26,18 @@ export interface ApiKeyAuth {
   /** Verifies `cfk_…` bearer tokens into `api_key` sessions. */
   verifier: SessionVerifier;
   /**
-   * Call before revoke_api_key: `confirmed` resolves true once this instance hears the
-   * revocation's notification, which Postgres sends to every listener at commit.
+   * Call before revoke_api_key; `confirmed(listeners)` resolves true once that many
+   * instances (this one included) have acknowledged dropping the key, false on timeout
+   * or when this instance's feed is down.
    */
   expectRevocation(keyId: number): {
-    confirmed(timeoutMs: number): Promise<boolean>;
+    confirmed(listeners: number, timeoutMs: number): Promise<boolean>;
     cancel(): void;
   };
   /** Drops the key from this instance's cache now. */
   forget(keyId: number): void;
+  /** Whether validated keys are served from memory now (false while the feed is down). */
+  caching(): boolean;
   /** Last-used writes still in flight (awaited on stop). */
   settled(): Promise<void>;
 }
@@ -51,7 +54,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     now,
   });
   const limiter = createApiKeyRateLimiter({ ...options.rateLimit, now });
-  const waiters = new Map<number, Set<() => void>>();
+  const waiters = new Map<number, Set<(instance: string) => void>>();
   let feedUp = false;
   options.revocations?.start({
     up() {
@@ -62,9 +65,9 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
       feedUp = false;
       cache.setEnabled(false);
     },
-    revoked(keyId) {
-      cache.forget(keyId);
-      for (const wake of waiters.get(keyId) ?? []) wake();
+    revoked: (keyId) => cache.forget(keyId),
+    seen(keyId, instance) {
+      for (const wake of waiters.get(keyId) ?? []) wake(instance);
     },
   });
 
@@ -127,8 +130,12 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
   return {
     verifier,
     expectRevocation(keyId) {
-      let wake: () => void = () => undefined;
-      const heard = new Promise<void>((resolve) => (wake = resolve));
+      const seen = new Set<string>();
+      let check = () => undefined as void;
+      const wake = (instance: string) => {
+        seen.add(instance);
+        check();
+      };
       const set = waiters.get(keyId) ?? new Set();
       set.add(wake);
       waiters.set(keyId, set);
@@ -137,16 +144,21 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
         if (set.size === 0 && waiters.get(keyId) === set) waiters.delete(keyId);
       };
       return {
-        async confirmed(timeoutMs) {
-          // Without a live feed nothing will come back; this instance's cache is off then anyway.
+        async confirmed(listeners, timeoutMs) {
+          // Without a live feed no acknowledgement can arrive; this instance's cache is off then.
           if (!feedUp) {
             cancel();
             return false;
           }
           let timer: NodeJS.Timeout | undefined;
-          const timeout = new Promise<boolean>((r) => (timer = setTimeout(r, timeoutMs, false)));
           try {
-            return await Promise.race([heard.then(() => true), timeout]);
+            return await new Promise<boolean>((resolve) => {
+              check = () => {
+                if (seen.size >= listeners) resolve(true);
+              };
+              check();
+              timer = setTimeout(resolve, timeoutMs, false);
+            });
           } finally {
             clearTimeout(timer);
             cancel();
@@ -156,6 +168,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
       };
     },
     forget: (keyId) => cache.forget(keyId),
+    caching: () => cache.enabled(),
     async settled() {
       while (pending.size) await Promise.allSettled([...pending]);
     },

@@ -15,6 +15,7 @@ export interface ApiKeyCache {
   forget(keyId: number): void;
   /** Off: nothing is served or stored (the revocation feed is down). Either way, empties. */
   setEnabled(enabled: boolean): void;
+  enabled(): boolean;
 }
 
 export interface ApiKeyCacheOptions {
@@ -68,5 +69,6 @@ export function createApiKeyCache(options: ApiKeyCacheOptions): ApiKeyCache {
       entries.clear();
       enabled = next;
     },
+    enabled: () => enabled && options.ttlMs > 0,
   };
 }

@@ -1,9 +1,12 @@
+import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
 import postgres, { type Options } from "postgres";
 import {
-  REVOCATION_CHANNEL,
+  FEED_APPLICATION_NAME,
+  REVOKED_CHANNEL,
   type RevocationFeed,
   type RevocationHandlers,
+  SEEN_CHANNEL,
 } from "./revocation-feed.ts";
 
 export interface PgRevocationFeedOptions {
@@ -14,6 +17,7 @@ export interface PgRevocationFeedOptions {
 }
 
 const MAX_RETRY_MS = 5_000;
+const SEEN = /^([1-9][0-9]{0,15}):([0-9a-f]{16})$/;
 
 /**
  * LISTEN on a dedicated connection. Not `sql.listen()`: on a dropped connection it
@@ -22,6 +26,7 @@ const MAX_RETRY_MS = 5_000;
  * connection's `onclose` reports the drop at once, and `up` follows only a confirmed LISTEN.
  */
 export function createPgRevocationFeed(options: PgRevocationFeedOptions): RevocationFeed {
+  const instance = randomBytes(8).toString("hex");
   const firstRetry = options.retryMs ?? 250;
   let handlers: RevocationHandlers | undefined;
   let closing = false;
@@ -40,15 +45,24 @@ export function createPgRevocationFeed(options: PgRevocationFeedOptions): Revoca
     max_lifetime: null,
     connect_timeout: 5,
     onnotice: () => undefined,
-    connection: { application_name: "credential-free-jobs:api-key-revocations" },
+    connection: { application_name: FEED_APPLICATION_NAME },
     onclose: () => lost(),
     onnotify: (channel, payload) => {
-      const keyId = Number(payload);
-      if (channel === REVOCATION_CHANNEL && Number.isSafeInteger(keyId) && keyId > 0)
-        handlers?.revoked(keyId);
+      if (channel === REVOKED_CHANNEL) revoked(Number(payload));
+      const seen = channel === SEEN_CHANNEL ? SEEN.exec(payload) : null;
+      if (seen) handlers?.seen(Number(seen[1]), seen[2]!);
     },
   };
   const sql = postgres(options.url, config);
+
+  function revoked(keyId: number) {
+    if (!Number.isSafeInteger(keyId) || keyId <= 0) return;
+    handlers?.revoked(keyId);
+    // Dropped from this instance's cache: tell the revoking instance, which waits for everyone.
+    sql
+      .unsafe("select pg_notify($1, $2)", [SEEN_CHANNEL, `${keyId}:${instance}`])
+      .catch(() => undefined);
+  }
 
   function lost() {
     if (closing) return;
@@ -72,7 +86,7 @@ export function createPgRevocationFeed(options: PgRevocationFeedOptions): Revoca
     if (closing || subscribing || subscribed) return;
     subscribing = true;
     try {
-      await sql.unsafe(`listen ${REVOCATION_CHANNEL}`);
+      await sql.unsafe(`listen ${REVOKED_CHANNEL}; listen ${SEEN_CHANNEL}`);
       subscribing = false;
       if (closing) return;
       subscribed = true;

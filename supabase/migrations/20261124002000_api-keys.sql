@@ -118,9 +118,11 @@ revoke all on function public.list_api_keys(uuid) from public, anon, authenticat
 grant execute on function public.list_api_keys(uuid) to service_role;
 
 -- Ownership is checked and the key revoked in one transaction: if anything fails, nothing
--- changed. Revoking a revoked key notifies again, so a retry re-broadcasts.
+-- changed. Revoking a revoked key notifies again, so a retry re-broadcasts. `listeners` is
+-- how many instances' revocation feeds (by application_name, src/api-keys/revocation-feed.ts)
+-- will hear it: the caller waits for that many acknowledgements before answering.
 create function public.revoke_api_key(p_key_id bigint, p_user_id uuid)
-returns table (id bigint, revoked_at timestamptz, changed boolean)
+returns table (id bigint, revoked_at timestamptz, changed boolean, listeners integer)
 language plpgsql
 security definer
 set search_path = ''
@@ -150,7 +152,10 @@ begin
     v_changed := true;
   end if;
   perform pg_notify('api_key_revoked', v_key.id::text);
-  return query select v_key.id, v_key.revoked_at, v_changed;
+  return query select v_key.id, v_key.revoked_at, v_changed,
+    (select count(*)::integer from pg_catalog.pg_stat_activity a
+      where a.datname = pg_catalog.current_database()
+        and a.application_name = 'credential-free-jobs:api-key-revocations');
 end;
 $$;
 

@@ -44,7 +44,13 @@ export const apiKeyRpcs = {
   ),
   revoke_api_key: defineRpc(
     z.object({ p_key_id: id, p_user_id: z.uuid() }).strict(),
-    z.object({ id, revoked_at: timestamp, changed: z.boolean() }),
+    z.object({
+      id,
+      revoked_at: timestamp,
+      changed: z.boolean(),
+      /** Revocation feeds connected to this database (instances that will acknowledge). */
+      listeners: z.number().int().min(0),
+    }),
   ),
   /** No row: unknown, revoked or expired. */
   authenticate_api_key: defineRpc(
