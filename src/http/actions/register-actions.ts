@@ -42,7 +42,8 @@ interface Outcome {
 
 /**
  * `POST <basePath>/<name>`: 404 unknown action, 405 other methods, 401 bad
- * token, 403 machine session on a human-only action, 413 / 400 bad body, then
+ * token, 503 credentials that cannot be checked now, 429 an API key over its
+ * rate, 403 an API-key session on a human-only action, 413 / 400 bad body, then
  * the action. The action runs only after the token verified and the input
  * parsed; its errors map to codes, never messages.
  */
