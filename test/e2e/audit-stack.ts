@@ -46,7 +46,7 @@ export function useAuditStack() {
     options: {
       github?: boolean;
       wrapRpc?: (rpc: RpcClient) => RpcClient;
-      /** Wraps the real token verifier, e.g. to stand in for machine (API key) sessions. */
+      /** Wraps the real token verifier (API keys are verified in front of it, by the application). */
       wrapVerifier?: (verifier: SessionVerifier) => SessionVerifier;
       /** More environment, e.g. GITHUB_WEBHOOK_SECRET; its values are scanned as secrets. */
       env?: Record<string, string>;

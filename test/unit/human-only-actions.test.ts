@@ -58,7 +58,7 @@ beforeEach(() => {
 });
 
 describe("human-only actions", () => {
-  it("answers a machine session with 403 human_only and a message, without running the action", async () => {
+  it("answers an API-key session with 403 human_only and a message, without running the action", async () => {
     const { post, records } = setup();
     const res = await post("claim-thing", "machine-key", JSON.stringify({ id: 1 }));
     expect(res.status).toBe(403);
@@ -88,7 +88,7 @@ describe("human-only actions", () => {
     expect(ran).toEqual(["claim 2"]);
   });
 
-  it("runs other actions for a machine session, which sees its actorSource", async () => {
+  it("runs other actions for an API-key session, which sees its actorSource", async () => {
     const res = await setup().post("view-thing", "machine-key", "{}");
     expect(res.status).toBe(200);
     expect(ran).toEqual(["view by api_key"]);

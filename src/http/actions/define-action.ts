@@ -17,7 +17,7 @@ export interface ActionDefinition<I extends z.ZodType = z.ZodType, O = unknown> 
    */
   input: I;
   /**
-   * Only a person may do this (claiming work, say): the router answers a machine session
+   * Only a person may do this (claiming work, say): the router answers any other session
    * (an automation API key, actorSource `api_key`) with 403 `human_only` before reading the
    * body or running.
    */
