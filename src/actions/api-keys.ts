@@ -6,7 +6,7 @@ import { defineAction } from "../http/actions/index.ts";
 
 const DAY_MS = 86_400_000;
 /** How long revoke waits for every instance's acknowledgement before answering anyway. */
-const ECHO_TIMEOUT_MS = 2_000;
+const ACK_TIMEOUT_MS = 2_000;
 
 export interface ApiKeyActionsDeps {
   rpc: RpcClient;
@@ -89,18 +89,19 @@ export function revokeApiKey(deps: Pick<ApiKeyActionsDeps, "rpc" | "apiKeys">) {
     input: z.object({ keyId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER) }).strict(),
     humanOnly: true,
     async run({ session, logger }, { keyId }) {
-      const echo = deps.apiKeys.expectRevocation(keyId);
+      const acks = deps.apiKeys.expectRevocation(keyId);
       const [row] = await deps.rpc
         .call("revoke_api_key", { p_key_id: keyId, p_user_id: session.userId })
         .catch((err: unknown) => {
-          echo.cancel();
+          acks.cancel();
           throw err;
         });
       deps.apiKeys.forget(keyId);
-      if (!(await echo.confirmed(row!.listeners, ECHO_TIMEOUT_MS)))
+      const outcome = await acks.confirmed(row!.listeners, ACK_TIMEOUT_MS);
+      if (outcome === "timeout" || outcome === "feed_down")
         logger.warn(
-          { apiKeyId: keyId, listeners: row!.listeners },
-          "[api-keys] not every instance acknowledged the revocation in time",
+          { apiKeyId: keyId, listeners: row!.listeners, outcome },
+          "[api-keys] revoked, but not every instance acknowledged it; their cache TTL bounds it",
         );
       return { id: row!.id, status: "revoked" as const, revokedAt: row!.revoked_at };
     },

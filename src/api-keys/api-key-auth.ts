@@ -26,12 +26,13 @@ export interface ApiKeyAuth {
   /** Verifies `cfk_…` bearer tokens into `api_key` sessions. */
   verifier: SessionVerifier;
   /**
-   * Call before revoke_api_key; `confirmed(listeners)` resolves true once that many
-   * instances (this one included) have acknowledged dropping the key, false on timeout
-   * or when this instance's feed is down.
+   * Call before revoke_api_key; `confirmed(listeners)` resolves "acknowledged" once that
+   * many instances (this one included) have dropped the key, "timeout" if they did not in
+   * time, "feed_down" when this instance's feed cannot hear them now, "no_feed" without one
+   * (supabase-js: the TTL bounds other instances).
    */
   expectRevocation(keyId: number): {
-    confirmed(listeners: number, timeoutMs: number): Promise<boolean>;
+    confirmed(listeners: number, timeoutMs: number): Promise<RevocationOutcome>;
     cancel(): void;
   };
   /** Drops the key from this instance's cache now. */
@@ -41,6 +42,8 @@ export interface ApiKeyAuth {
   /** Last-used writes still in flight (awaited on stop). */
   settled(): Promise<void>;
 }
+
+export type RevocationOutcome = "acknowledged" | "timeout" | "feed_down" | "no_feed";
 
 /** Written at most once per key per minute by this instance; the SQL guards it too. */
 const TOUCH_EVERY_MS = 60_000;
@@ -131,10 +134,10 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     verifier,
     expectRevocation(keyId) {
       const seen = new Set<string>();
-      let check = () => undefined as void;
+      let check: (() => void) | undefined;
       const wake = (instance: string) => {
         seen.add(instance);
-        check();
+        check?.();
       };
       const set = waiters.get(keyId) ?? new Set();
       set.add(wake);
@@ -148,16 +151,16 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
           // Without a live feed no acknowledgement can arrive; this instance's cache is off then.
           if (!feedUp) {
             cancel();
-            return false;
+            return options.revocations ? "feed_down" : "no_feed";
           }
           let timer: NodeJS.Timeout | undefined;
           try {
-            return await new Promise<boolean>((resolve) => {
+            return await new Promise<RevocationOutcome>((resolve) => {
               check = () => {
-                if (seen.size >= listeners) resolve(true);
+                if (seen.size >= listeners) resolve("acknowledged");
               };
               check();
-              timer = setTimeout(resolve, timeoutMs, false);
+              timer = setTimeout(resolve, timeoutMs, "timeout");
             });
           } finally {
             clearTimeout(timer);
