@@ -1,7 +1,10 @@
 import type { Logger } from "pino";
 import { INNGEST_SERVE_PATH, createFunctions } from "../inngest.config.ts";
 import { createActions } from "./actions/index.ts";
+import { createApiKeyAuth } from "./api-keys/api-key-auth.ts";
+import type { RevocationFeed } from "./api-keys/revocation-feed.ts";
 import type { SessionVerifier } from "./auth/session.ts";
+import { withApiKeys } from "./auth/with-api-keys.ts";
 import { type Env, inngestDevMode, inngestServeOrigin } from "./config/env.ts";
 import type { RpcClient } from "./db/rpc/rpc-client.ts";
 import type { GitHubApp } from "./github/github-app.ts";
@@ -13,7 +16,13 @@ export interface ApplicationDeps {
   env: Env;
   rpc: RpcClient;
   logger: Logger;
+  /** Verifies user access tokens; API keys are verified here, in front of it. */
   verifier: SessionVerifier;
+  /**
+   * API-key revocations from every instance (LISTEN/NOTIFY, SQL transport). Absent
+   * (supabase-js): API_KEY_CACHE_TTL_SECONDS bounds how long other instances accept a revoked key.
+   */
+  revocations?: RevocationFeed;
   /** null when no GitHub App is configured. */
   github: GitHubApp | null;
   /** The scheduled functions' clock; tests move it. */
@@ -40,11 +49,21 @@ export function createApplication(deps: ApplicationDeps) {
     inngest,
     logger: deps.logger.child({ component: "github-webhooks" }),
   });
+  const apiKeys = createApiKeyAuth({
+    rpc: deps.rpc,
+    revocations: deps.revocations ?? null,
+    cacheTtlMs: deps.env.API_KEY_CACHE_TTL_SECONDS * 1000,
+    rateLimit: {
+      perMinute: deps.env.API_KEY_RATE_LIMIT_PER_MINUTE,
+      burst: deps.env.API_KEY_RATE_LIMIT_BURST,
+    },
+    logger: deps.logger.child({ component: "api-keys" }),
+  });
   const http = createHttpApp({
     rpc: deps.rpc,
     logger: deps.logger,
-    verifier: deps.verifier,
-    actions: createActions({ rpc: deps.rpc, inngest }),
+    verifier: withApiKeys(deps.verifier, apiKeys.verifier),
+    actions: createActions({ rpc: deps.rpc, inngest, apiKeys }),
     corsOrigins: deps.env.CORS_ORIGINS,
     webhooks: {
       secrets: deps.env.GITHUB_WEBHOOK_SECRET ?? [],
@@ -63,5 +82,5 @@ export function createApplication(deps: ApplicationDeps) {
   });
   /** Forwards started by webhook intake, awaited on stop (and by tests). */
   const webhooks = { settled: () => intake.settled() };
-  return { http, inngest, functions, webhooks };
+  return { http, inngest, functions, webhooks, apiKeys };
 }

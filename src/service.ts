@@ -33,9 +33,10 @@ export async function startService(env: Env, logger: Logger): Promise<RunningSer
         "[service] GitHub App not configured (GITHUB_APP_ID / GITHUB_APP_PRIVATE_KEY): audits will end as skipped",
       );
     const verifier = await sessionVerifierFromEnv(env);
-    const { http, functions, webhooks } = createApplication({
+    const { http, functions, webhooks, apiKeys } = createApplication({
       env,
       rpc: db.rpc,
+      ...(db.revocations ? { revocations: db.revocations } : {}),
       logger,
       verifier,
       github,
@@ -57,6 +58,7 @@ export async function startService(env: Env, logger: Logger): Promise<RunningSer
         await closeHttp(DRAIN_MS);
         // Deliveries already answered are still being forwarded; unfinished ones stay pending.
         await webhooks.settled();
+        await apiKeys.settled();
         await db.close();
       },
     };

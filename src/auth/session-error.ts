@@ -15,7 +15,13 @@ export type SessionErrorCode =
   | "not_a_user"
   | "anonymous"
   /** The JWKS could not be fetched: our outage, not a bad token. */
-  | "keys_unavailable";
+  | "keys_unavailable"
+  /** Unknown, revoked or expired API key (one answer for all three). */
+  | "api_key_invalid"
+  /** The API key could not be checked (database unreachable): our outage, never accepted. */
+  | "key_store_unavailable"
+  /** The API key is over its request rate; `retryAfterSeconds` says when to come back. */
+  | "rate_limited";
 
 const MESSAGES: Record<SessionErrorCode, string> = {
   missing: "no access token",
@@ -29,6 +35,9 @@ const MESSAGES: Record<SessionErrorCode, string> = {
   not_a_user: "the access token does not belong to a signed-in user",
   anonymous: "anonymous sign-ins cannot call this",
   keys_unavailable: "the signing keys could not be fetched",
+  api_key_invalid: "the API key is unknown, revoked or expired",
+  key_store_unavailable: "the API key could not be checked right now",
+  rate_limited: "too many requests with this API key",
 };
 
 /**
@@ -37,7 +46,11 @@ const MESSAGES: Record<SessionErrorCode, string> = {
  */
 export class SessionError extends Error {
   override name = "SessionError";
-  constructor(readonly code: SessionErrorCode) {
+  constructor(
+    readonly code: SessionErrorCode,
+    /** For rate_limited: whole seconds until the key may call again. */
+    readonly retryAfterSeconds?: number,
+  ) {
     super(`[auth] ${MESSAGES[code]}`);
   }
 }

@@ -25,6 +25,11 @@ export const INNGEST_MAX_REQUEST_BYTES_DEFAULT = 33 * 1024 * 1024;
 /** GitHub does not deliver payloads over 25 MB; a body past that is not from GitHub. */
 export const GITHUB_WEBHOOK_MAX_BODY_BYTES_DEFAULT = 25 * 1024 * 1024;
 
+const count = (fallback: number, min: number, max: number) =>
+  optionalString
+    .pipe(z.coerce.number<string | undefined>().int().min(min).max(max).optional())
+    .transform((v) => v ?? fallback);
+
 const envShape = {
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: port(3000).describe("HTTP port the service listens on"),
@@ -70,6 +75,15 @@ const envShape = {
     .url({ protocol: /^https?$/ })
     .default("https://api.github.com")
     .describe("GitHub API base URL (GHES: https://HOST/api/v3)"),
+  API_KEY_CACHE_TTL_SECONDS: count(10, 0, 3600).describe(
+    "how long an instance may serve a validated API key from memory (0 = no cache); on the supabase-js transport also the bound on how long a revoked key keeps working on other instances",
+  ),
+  API_KEY_RATE_LIMIT_PER_MINUTE: count(60, 1, 1_000_000).describe(
+    "requests per minute one API key may make, per instance",
+  ),
+  API_KEY_RATE_LIMIT_BURST: count(20, 1, 1_000_000).describe(
+    "requests one API key may make at once after being idle, per instance",
+  ),
   INNGEST_DEV: boolFlag.describe("1 = talk to a local Inngest dev server, no signing"),
   INNGEST_SIGNING_KEY: optionalString.describe("Inngest signing key"),
   INNGEST_SIGNING_KEY_FALLBACK: optionalString.describe(

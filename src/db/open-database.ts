@@ -1,4 +1,6 @@
 import type { Logger } from "pino";
+import { createPgRevocationFeed } from "../api-keys/pg-revocation-feed.ts";
+import type { RevocationFeed } from "../api-keys/revocation-feed.ts";
 import type { DatabaseTarget } from "../config/env.ts";
 import { startEmbeddedPostgres } from "./embedded-postgres.ts";
 import { migrate } from "./migrate.ts";
@@ -9,6 +11,8 @@ import { createSql } from "./sql-client.ts";
 
 export interface OpenDatabase {
   rpc: RpcClient;
+  /** API-key revocations over LISTEN/NOTIFY; undefined on supabase-js, which cannot LISTEN. */
+  revocations?: RevocationFeed;
   close(): Promise<void>;
 }
 
@@ -29,7 +33,15 @@ export async function openDatabase(target: DatabaseTarget, logger: Logger): Prom
       const rpc = createRpcClient(
         createSqlTransport(createSql(target.url, { role: "service_role" })),
       );
-      return { rpc, close: () => rpc.close() };
+      const revocations = createPgRevocationFeed({ url: target.url, logger });
+      return {
+        rpc,
+        revocations,
+        async close() {
+          await revocations.close();
+          await rpc.close();
+        },
+      };
     }
     case "embedded": {
       const pgLog = logger.child({ component: "embedded-postgres" });
@@ -54,9 +66,12 @@ export async function openDatabase(target: DatabaseTarget, logger: Logger): Prom
         const rpc = createRpcClient(
           createSqlTransport(createSql(pg.url, { role: "service_role" })),
         );
+        const revocations = createPgRevocationFeed({ url: pg.url, logger });
         return {
           rpc,
+          revocations,
           async close() {
+            await revocations.close();
             await rpc
               .close()
               .catch((err: unknown) => logger.warn({ err }, "[db] closing the pool failed"));

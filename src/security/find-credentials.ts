@@ -51,6 +51,9 @@ export const CREDENTIAL_PATTERNS: readonly CredentialPattern[] = [
     hints: ["eyj"],
     pattern: /(?<![A-Za-z0-9])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g,
   },
+  // This service's automation API keys (src/api-keys/api-key-format.ts); 8+ characters, so a
+  // key's display prefix is caught too.
+  { kind: "api-key", hints: ["cfk_"], pattern: /(?<![A-Za-z0-9])cfk_[A-Za-z0-9]{8,}/g },
   {
     kind: "github-fine-grained-pat",
     hints: ["github_pat_"],

@@ -18,7 +18,7 @@ describe("public.record_tracked_event", () => {
       await record(tx, {
         user: user.id,
         properties: { repository: "octo/demo" },
-        source: "machine",
+        source: "api_key",
       });
       return tx`select name, properties, actor, actor_source, verified from public.tracked_events where user_id = ${user.id}`;
     });
@@ -27,7 +27,7 @@ describe("public.record_tracked_event", () => {
         name: "profile.viewed",
         properties: { repository: "octo/demo" },
         actor: `user:${user.id}`,
-        actor_source: "machine",
+        actor_source: "api_key",
         verified: true,
       },
     ]);
@@ -64,8 +64,16 @@ describe("public.record_tracked_event", () => {
       otherActor: await outcome({ user: user.id, actor: `user:${other.id}` }),
       systemActor: await outcome({ user: user.id, actor: "system:test" }),
       source: await outcome({ user: user.id, source: "robot" }),
+      // The name before API keys existed: the only automation actor source is `api_key` now.
+      oldMachineSource: await outcome({ user: user.id, source: "machine" }),
       noProfile: await outcome({ user: ghost.id }),
-    }).toEqual({ otherActor: "22023", systemActor: "22023", source: "22023", noProfile: "CF006" });
+    }).toEqual({
+      otherActor: "22023",
+      systemActor: "22023",
+      source: "22023",
+      oldMachineSource: "22023",
+      noProfile: "CF006",
+    });
   });
 
   it("is the only writer: service_role may not insert or update tracked_events directly (42501)", async () => {

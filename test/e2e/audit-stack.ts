@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterEach } from "vitest";
 import { INNGEST_APP_ID, INNGEST_SERVE_PATH } from "../../inngest.config.ts";
+import { createPgRevocationFeed } from "../../src/api-keys/pg-revocation-feed.ts";
 import { createApplication } from "../../src/application.ts";
 import { mintDevToken } from "../../src/auth/mint-dev-token.ts";
 import { createSessionVerifier } from "../../src/auth/session-verifier.ts";
@@ -37,19 +38,22 @@ export function useAuditStack() {
   };
   const closers: (() => Promise<void>)[] = [];
   afterEach(async () => {
-    for (const close of closers.splice(0)) await close();
+    // Last opened, first closed: the application settles before its pool closes.
+    for (const close of closers.splice(0).reverse()) await close();
   });
 
   function arrange(
     options: {
       github?: boolean;
       wrapRpc?: (rpc: RpcClient) => RpcClient;
-      /** Wraps the real token verifier, e.g. to stand in for machine (API key) sessions. */
+      /** Wraps the real token verifier (API keys are verified in front of it, by the application). */
       wrapVerifier?: (verifier: SessionVerifier) => SessionVerifier;
       /** More environment, e.g. GITHUB_WEBHOOK_SECRET; its values are scanned as secrets. */
       env?: Record<string, string>;
       /** The scheduled functions' clock. */
       now?: () => Date;
+      /** false: no LISTEN feed for API-key revocations (as on supabase-js). */
+      revocationFeed?: boolean;
     } = {},
   ) {
     const fake = createFakeGitHub({ baseUrl: GITHUB_URL, appId: APP_ID, publicKeyPem: publicKey });
@@ -71,9 +75,15 @@ export function useAuditStack() {
       options.github === false
         ? null
         : createGitHubApp({ appId: APP_ID, privateKey, baseUrl: GITHUB_URL, logger });
+    const revocations =
+      options.revocationFeed === false
+        ? undefined
+        : createPgRevocationFeed({ url: db.url, logger, retryMs: 50 });
+    if (revocations) closers.push(() => revocations.close());
     const application = createApplication({
       env,
       rpc: appRpc,
+      ...(revocations ? { revocations } : {}),
       logger,
       verifier: (options.wrapVerifier ?? ((v) => v))(
         createSessionVerifier({ jwtSecret: keys.jwtSecret }),
@@ -92,7 +102,17 @@ export function useAuditStack() {
     const handlers = [...fake.handlers, ...executor.eventApiHandlers(INNGEST_URL)];
     server.use(...handlers);
 
+    closers.push(() => application.apiKeys.settled());
     const userTokens: string[] = [];
+    const action = (name: string, token: string | null, body: unknown = {}) =>
+      application.http.request(`/api/actions/${name}`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: JSON.stringify(body),
+      });
     return {
       fake,
       executor,
@@ -112,16 +132,15 @@ export function useAuditStack() {
         userTokens.push(token);
         return token;
       },
-      action(name: string, token: string | null, body: unknown = {}) {
-        return application.http.request(`/api/actions/${name}`, {
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            ...(token ? { authorization: `Bearer ${token}` } : {}),
-          },
-          body: JSON.stringify(body),
-        });
+      /** A new API key of the token's user, through create-api-key. */
+      async apiKey(token: string, body: object = { name: "ci" }) {
+        const res = await action("create-api-key", token, body);
+        const json = (await res.json()) as { data: { id: number; key: string } };
+        if (res.status !== 200) throw new Error(`create-api-key answered ${res.status}`);
+        userTokens.push(json.data.key);
+        return json.data;
       },
+      action,
       /** Every secret of this arrangement: what must never appear in storage, logs or the database. */
       secrets(): string[] {
         return [

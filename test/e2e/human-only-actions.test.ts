@@ -1,89 +1,142 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import type { SessionVerifier } from "../../src/auth/session.ts";
+import { createActions } from "../../src/actions/index.ts";
+import type { ApiKeyAuth } from "../../src/api-keys/api-key-auth.ts";
+import type { RpcClient } from "../../src/db/rpc/rpc-client.ts";
+import type { AppInngest } from "../../src/inngest/client.ts";
 import { createRecommendations, createUser } from "../support/fixtures.ts";
 import { useAuditStack } from "./audit-stack.ts";
 
 const stack = useAuditStack();
 const { db } = stack;
 
-/**
- * Stands in for the API-key verifier of a later issue: `machine.<user JWT>` verifies the
- * real token and marks the session a machine's. No real key format is needed to prove
- * the router's rule.
- */
-const machineSessions = (real: SessionVerifier): SessionVerifier => ({
-  async verify(token) {
-    if (!token.startsWith("machine.")) return real.verify(token);
-    return { ...(await real.verify(token.slice("machine.".length))), actorSource: "machine" };
-  },
-});
+/** Every action the router refuses to API keys, read from the action definitions themselves. */
+const HUMAN_ONLY = Object.entries(
+  createActions({ rpc: {} as RpcClient, inngest: {} as AppInngest, apiKeys: {} as ApiKeyAuth }),
+)
+  .filter(([, def]) => def.humanOnly)
+  .map(([name]) => name);
 
 const recommendation = async (id: number) =>
   (await db.sql`select status, updated_by from public.recommendations where id = ${id}`)[0];
 
-describe("human-only actions with a machine session", () => {
-  it("refuses claim-recommendation with 403 human_only and claims nothing", async () => {
-    const s = stack.arrange({ github: false, wrapVerifier: machineSessions });
+describe("API-key sessions (actor source api_key)", () => {
+  it("are refused with 403 human_only on every human-only action, and nothing changes", async () => {
+    expect(HUMAN_ONLY.sort()).toEqual([
+      "claim-recommendation",
+      "complete-recommendation",
+      "create-api-key",
+      "list-api-keys",
+      "release-recommendation",
+      "revoke-api-key",
+    ]);
+    const s = stack.arrange({ github: false });
     const user = await createUser(db.sql);
-    const [recId] = await createRecommendations(db.sql, user.id, 1);
+    const [open, held] = await createRecommendations(db.sql, user.id, 2);
     const token = await s.userToken(user);
+    expect((await s.action("claim-recommendation", token, { recommendationId: held })).status).toBe(
+      200,
+    );
+    const { id: keyId, key } = await s.apiKey(token);
+    const bodies: Record<string, object> = {
+      "claim-recommendation": { recommendationId: open },
+      "release-recommendation": { recommendationId: held },
+      "complete-recommendation": {
+        recommendationId: held,
+        pullRequestUrl: "https://github.com/octo/demo/pull/1",
+      },
+      "create-api-key": { name: "minted by a key" },
+      "list-api-keys": {},
+      "revoke-api-key": { keyId },
+    };
+    const keysBefore = await db.sql`select id, revoked_at from public.api_keys order by id`;
 
-    const res = await s.action("claim-recommendation", `machine.${token}`, {
-      recommendationId: recId,
-    });
-    expect(res.status).toBe(403);
-    expect(await res.json()).toEqual({
-      error: "human_only",
-      message: expect.stringContaining("a person must do this"),
-    });
-    expect(await recommendation(recId!)).toEqual({ status: "open", updated_by: "system:test" });
-
-    // The same user, signed in as a person, may.
-    const human = await s.action("claim-recommendation", token, { recommendationId: recId });
-    expect(human.status).toBe(200);
-    expect(await recommendation(recId!)).toEqual({
+    for (const name of HUMAN_ONLY) {
+      // A body claiming to be a person changes nothing: the router refuses before reading it.
+      const res = await s.action(name, key, { ...bodies[name], actorSource: "human" });
+      expect(res.status, name).toBe(403);
+      expect(await res.json(), name).toEqual({
+        error: "human_only",
+        message: expect.stringContaining("a person must do this"),
+      });
+    }
+    expect(await recommendation(open!)).toEqual({ status: "open", updated_by: "system:test" });
+    expect(await recommendation(held!)).toEqual({
       status: "claimed",
       updated_by: `user:${user.id}`,
     });
+    expect(await db.sql`select id, revoked_at from public.api_keys order by id`).toEqual(
+      keysBefore,
+    );
+    expect(await db.sql`select 1 from public.recommendation_completions`).toEqual([]);
+    expect((await s.action("get-profile", key)).status).toBe(200);
   });
 
-  it("refuses release-recommendation with 403 human_only and leaves the claim in place", async () => {
-    const s = stack.arrange({ github: false, wrapVerifier: machineSessions });
-    const user = await createUser(db.sql);
-    const [recId] = await createRecommendations(db.sql, user.id, 1);
-    const token = await s.userToken(user);
-    expect(
-      (await s.action("claim-recommendation", token, { recommendationId: recId })).status,
-    ).toBe(200);
+  it("may request an audit: audit/run for the key's owner carries identifiers only", async () => {
+    const s = stack.arrange({ github: false });
+    const user = await createUser(db.sql, { login: "octo-robot" });
+    const { key } = await s.apiKey(await s.userToken(user));
 
-    const res = await s.action("release-recommendation", `machine.${token}`, {
-      recommendationId: recId,
+    const res = await s.action("request-audit", key);
+    expect(res.status).toBe(202);
+    const hour = new Date().toISOString().slice(0, 13);
+    expect(await res.json()).toEqual({
+      data: { status: "queued", eventId: expect.stringMatching(`^audit-run:${user.id}:request:`) },
     });
-    expect(res.status).toBe(403);
-    expect(await res.json()).toMatchObject({ error: "human_only" });
-    expect(await recommendation(recId!)).toMatchObject({ status: "claimed" });
+    // A script asking again in the same hour queues nothing more.
+    expect((await s.action("request-audit", key)).status).toBe(202);
+    await s.executor.drain();
 
-    const human = await s.action("release-recommendation", token, { recommendationId: recId });
-    expect(human.status).toBe(200);
-    expect(await recommendation(recId!)).toMatchObject({ status: "open" });
+    const sent = s.executor.stored.events.filter((e) => e.event.name === "audit/run");
+    expect(sent.map((e) => e.event.id)).toEqual(
+      expect.arrayContaining([expect.stringMatching(`^audit-run:${user.id}:request:${hour}`)]),
+    );
+    expect(sent[0]!.event.data).toEqual({
+      userId: user.id,
+      githubLogin: "octo-robot",
+      githubId: user.githubId,
+    });
+    const auditRuns = s.executor.stored.runs.filter((r) => r.functionId.endsWith("-audit-run"));
+    expect(auditRuns).toHaveLength(1);
+
+    // The key, its hash and its display prefix are nowhere Inngest stores or logs reach.
+    const hash = createHash("sha256").update(key).digest("hex");
+    const stored = s.executor.storedText();
+    const logs = s.logLines.join("");
+    for (const secret of [key, hash, key.slice(0, 12), ...s.secrets()]) {
+      expect(stored.includes(secret), "inngest storage").toBe(false);
+      expect(logs.includes(secret), "logs").toBe(false);
+    }
+    expect(logs).toContain('"apiKeyId"');
   });
 
-  it("lets a machine session track events, recorded with actor_source machine", async () => {
-    const s = stack.arrange({ github: false, wrapVerifier: machineSessions });
+  it("may read the owner's profile and recommendations and track events, recorded as api_key", async () => {
+    const s = stack.arrange({ github: false });
     const user = await createUser(db.sql);
-    const token = await s.userToken(user);
-    const res = await s.action("track-event", `machine.${token}`, {
+    const other = await createUser(db.sql);
+    const recs = await createRecommendations(db.sql, user.id, 2);
+    await createRecommendations(db.sql, other.id, 2);
+    const { key } = await s.apiKey(await s.userToken(user));
+
+    const profile = await s.action("get-profile", key);
+    expect(await profile.json()).toMatchObject({ data: { githubLogin: user.login } });
+    const list = (await (await s.action("list-recommendations", key)).json()) as {
+      data: { items: { id: number }[] };
+    };
+    expect(list.data.items.map((i) => i.id)).toEqual(recs);
+
+    const tracked = await s.action("track-event", key, {
       kind: "repository.viewed",
       properties: { repository: "octo/demo" },
     });
-    expect(res.status).toBe(200);
+    expect(tracked.status).toBe(200);
     expect(
       await db.sql`select name, actor, actor_source, verified from public.tracked_events where user_id = ${user.id}`,
     ).toEqual([
       {
         name: "repository.viewed",
         actor: `user:${user.id}`,
-        actor_source: "machine",
+        actor_source: "api_key",
         verified: true,
       },
     ]);

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import type { SessionVerifier } from "../../src/auth/session.ts";
 import {
   arrangeCompletion,
   completionRows,
@@ -203,17 +202,12 @@ describe("complete-recommendation, verified at run time", () => {
     expect(s.executor.stored.events).toEqual([]);
   });
 
-  it("refuses a machine session with 403 human_only before recording anything", async () => {
-    const machineSessions = (real: SessionVerifier): SessionVerifier => ({
-      async verify(token) {
-        if (!token.startsWith("machine.")) return real.verify(token);
-        return { ...(await real.verify(token.slice("machine.".length))), actorSource: "machine" };
-      },
-    });
-    const s = stack.arrange({ wrapVerifier: machineSessions });
+  it("refuses an API-key session with 403 human_only before recording anything", async () => {
+    const s = stack.arrange();
     const a = await arrangeCompletion(db.sql);
     const token = await claimed(s, a);
-    const res = await s.action("complete-recommendation", `machine.${token}`, {
+    const { key } = await s.apiKey(token);
+    const res = await s.action("complete-recommendation", key, {
       recommendationId: a.recId,
       pullRequestUrl: "https://github.com/octo/demo/pull/1",
     });

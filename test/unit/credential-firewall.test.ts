@@ -4,6 +4,7 @@ import { InngestTestEngine } from "@inngest/test";
 import { Inngest, NonRetriableError, RetryAfterError, eventType } from "inngest";
 import { http, HttpResponse } from "msw";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { generateApiKey } from "../../src/api-keys/api-key-format.ts";
 import {
   CredentialFirewall,
   CredentialLeakError,
@@ -68,6 +69,18 @@ describe("events", () => {
     expect(message).toContain('event "github/installation.created"');
     expect(message).toContain("$.data.auth.token (github-token)");
     expect(dump(error)).not.toContain(TOKEN);
+    expect(received).toEqual([]);
+  });
+
+  it("refuses an automation API key (cfk_…) anywhere in an event, naming the path and kind only", async () => {
+    const { key } = generateApiKey();
+    const error = await client()
+      .send({ name: "audit/run", data: { userId: "u", note: `called with ${key}` } })
+      .catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(CredentialLeakError);
+    expect((error as Error).message).toContain("$.data.note (api-key)");
+    expect(dump(error)).not.toContain(key);
+    expect(dump(error)).not.toContain(key.slice(0, 12));
     expect(received).toEqual([]);
   });
 

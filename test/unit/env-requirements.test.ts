@@ -130,6 +130,30 @@ describe("unsigned Inngest mode only on loopback", () => {
     );
   });
 
+  it("reads the API-key cache TTL and per-key rate limit, with defaults, refusing nonsense by name", () => {
+    expect(readEnv({})).toMatchObject({
+      API_KEY_CACHE_TTL_SECONDS: 10,
+      API_KEY_RATE_LIMIT_PER_MINUTE: 60,
+      API_KEY_RATE_LIMIT_BURST: 20,
+    });
+    expect(
+      readEnv({
+        API_KEY_CACHE_TTL_SECONDS: "0",
+        API_KEY_RATE_LIMIT_PER_MINUTE: "600",
+        API_KEY_RATE_LIMIT_BURST: "",
+      }),
+    ).toMatchObject({
+      API_KEY_CACHE_TTL_SECONDS: 0,
+      API_KEY_RATE_LIMIT_PER_MINUTE: 600,
+      API_KEY_RATE_LIMIT_BURST: 20,
+    });
+    expect(refusal({ API_KEY_CACHE_TTL_SECONDS: "-1" })).toContain("API_KEY_CACHE_TTL_SECONDS");
+    expect(refusal({ API_KEY_RATE_LIMIT_PER_MINUTE: "0" })).toContain(
+      "API_KEY_RATE_LIMIT_PER_MINUTE",
+    );
+    expect(refusal({ API_KEY_RATE_LIMIT_BURST: "1.5" })).toContain("API_KEY_RATE_LIMIT_BURST");
+  });
+
   it("reads GITHUB_WEBHOOK_SECRET as a rotation list, trimmed, empty entries dropped", () => {
     expect(readEnv({ GITHUB_WEBHOOK_SECRET: " new , old,," }).GITHUB_WEBHOOK_SECRET).toEqual([
       "new",

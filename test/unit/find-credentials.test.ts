@@ -1,5 +1,6 @@
 import { createHmac, generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
 import { RetryAfterError } from "inngest";
+import { generateApiKey } from "../../src/api-keys/api-key-format.ts";
 import { describe, expect, it } from "vitest";
 import {
   CREDENTIAL_PATTERNS,
@@ -58,7 +59,9 @@ function shapedCases(): [string, string, string][] {
   const opaque = randomBytes(20).toString("hex");
   const basic = Buffer.from(`x-access-token:${opaque}`).toString("base64");
   const eventKey = rand(64);
+  const apiKey = generateApiKey().key;
   cases.push(
+    ["api-key", apiKey, apiKey],
     ["github-fine-grained-pat", pat, pat],
     ["jwt", appJwt, appJwt],
     ["jwt", `apikey: ${serviceRole}`, serviceRole],

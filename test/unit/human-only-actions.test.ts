@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createActions } from "../../src/actions/index.ts";
+import type { ApiKeyAuth } from "../../src/api-keys/api-key-auth.ts";
 import type { Session, SessionVerifier } from "../../src/auth/session.ts";
 import type { RpcClient } from "../../src/db/rpc/rpc-client.ts";
 import type { AppInngest } from "../../src/inngest/client.ts";
@@ -10,13 +11,13 @@ import { defineAction, registerActions } from "../../src/http/actions/index.ts";
 import { collectingLogger } from "../support/collecting-logger.ts";
 
 const USER_ID = randomUUID();
-/** Stands in for the API-key verifier of a later issue: the token names the session's kind. */
+/** Stands in for the API-key verifier (test/e2e/api-keys*.test.ts use real keys): the token names the session's kind. */
 const verifier: SessionVerifier = {
   verify: (token) =>
     Promise.resolve<Session>({
       userId: USER_ID,
       isAnonymous: false,
-      actorSource: token === "machine-key" ? "machine" : "human",
+      actorSource: token === "machine-key" ? "api_key" : "human",
     }),
 };
 
@@ -57,7 +58,7 @@ beforeEach(() => {
 });
 
 describe("human-only actions", () => {
-  it("answers a machine session with 403 human_only and a message, without running the action", async () => {
+  it("answers an API-key session with 403 human_only and a message, without running the action", async () => {
     const { post, records } = setup();
     const res = await post("claim-thing", "machine-key", JSON.stringify({ id: 1 }));
     expect(res.status).toBe(403);
@@ -87,10 +88,10 @@ describe("human-only actions", () => {
     expect(ran).toEqual(["claim 2"]);
   });
 
-  it("runs other actions for a machine session, which sees its actorSource", async () => {
+  it("runs other actions for an API-key session, which sees its actorSource", async () => {
     const res = await setup().post("view-thing", "machine-key", "{}");
     expect(res.status).toBe(200);
-    expect(ran).toEqual(["view by machine"]);
+    expect(ran).toEqual(["view by api_key"]);
   });
 
   it("cannot be talked into 'human' by the body: actorSource and friends are refused as unknown keys", async () => {
@@ -106,16 +107,30 @@ describe("human-only actions", () => {
     expect(ran).toEqual([]);
   });
 
-  it("marks exactly claim-, complete- and release-recommendation human-only", () => {
-    const all = createActions({ rpc: {} as RpcClient, inngest: {} as AppInngest });
+  it("marks exactly claim-, complete-, release-recommendation and key management human-only", () => {
+    const all = createActions({
+      rpc: {} as RpcClient,
+      inngest: {} as AppInngest,
+      apiKeys: {} as ApiKeyAuth,
+    });
     const humanOnly = Object.entries(all)
       .filter(([, def]) => def.humanOnly)
       .map(([name]) => name);
     expect(humanOnly.sort()).toEqual([
       "claim-recommendation",
       "complete-recommendation",
+      "create-api-key",
+      "list-api-keys",
       "release-recommendation",
+      "revoke-api-key",
     ]);
-    expect(Object.keys(all)).toContain("track-event");
+    expect(Object.keys(all)).toEqual(
+      expect.arrayContaining([
+        "track-event",
+        "request-audit",
+        "get-profile",
+        "list-recommendations",
+      ]),
+    );
   });
 });

@@ -1,6 +1,7 @@
 import { createHmac, generateKeyPairSync, randomBytes } from "node:crypto";
 import { Inngest } from "inngest";
 import { describe, expect, it } from "vitest";
+import { generateApiKey } from "../../src/api-keys/api-key-format.ts";
 import { childLogger } from "../../src/log/logger.ts";
 import { collectingLogger } from "../support/collecting-logger.ts";
 
@@ -84,6 +85,24 @@ describe("createLogger", () => {
       'got [REDACTED] and {"jwt":"[REDACTED]","user":{"login":"octocat","auth":{"password":"[REDACTED]"}}} for octocat',
     );
     expect(second?.msg).toBe("plain message with [REDACTED]");
+  });
+
+  it("redacts automation API keys and their display prefix, wherever they appear", () => {
+    const { key, displayPrefix } = generateApiKey();
+    const { logger, lines, records } = capture();
+    logger.info(
+      { headers: { authorization: `Bearer ${key}` }, note: `key ${key}`, shown: displayPrefix },
+      "used %s",
+      key,
+    );
+    logger.error(new Error(`refused ${key}`));
+    const text = lines.join("");
+    expect(text).not.toContain(key.slice(4, 12));
+    expect(records()[0]).toMatchObject({
+      note: "key [REDACTED]",
+      shown: "[REDACTED]",
+      msg: "used [REDACTED]",
+    });
   });
 
   it("redacts errors (message, stack, cause, own fields) and keeps their type", () => {

@@ -86,12 +86,12 @@ describe("createSessionVerifier with the shared secret (HS256)", () => {
 
   it("derives actorSource itself: claims naming an actor source, actor or verified flag are ignored", async () => {
     const forged = claims({
-      actorSource: "machine",
-      actor_source: "machine",
+      actorSource: "api_key",
+      actor_source: "api_key",
       actor: "system:automation",
       verified: false,
-      app_metadata: { actor_source: "machine" },
-      user_metadata: { actorSource: "machine", role: "service_role" },
+      app_metadata: { actor_source: "api_key" },
+      user_metadata: { actorSource: "api_key", role: "service_role" },
     });
     const session = await hsVerifier().verify(await sign(forged));
     expect(session).toStrictEqual({

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { trackedEventKind } from "../../tracking/tracked-event-kinds.ts";
 import { trackedEventProperties } from "../../tracking/tracked-event-properties.ts";
+import { apiKeyRpcs } from "./contract-api-keys.ts";
 import { completionRpcs } from "./contract-completions.ts";
 import { defineRpc } from "./define-rpc.ts";
 
@@ -31,6 +32,7 @@ export const rpcContract = {
     z.object({ ok: z.boolean(), checked_at: timestamp }),
   ),
   ...completionRpcs,
+  ...apiKeyRpcs,
   claim_recommendation_atomic: defineRpc(
     z.object({ p_rec_id: id, p_user_id: z.uuid() }).strict(),
     z.object({ id }),
@@ -308,7 +310,7 @@ export const rpcContract = {
         p_user_id: z.uuid(),
         p_kind: trackedEventKind,
         p_properties: trackedEventProperties,
-        p_actor_source: z.enum(["human", "machine"]),
+        p_actor_source: z.enum(["human", "api_key"]),
         p_actor: userActor,
       })
       .strict(),

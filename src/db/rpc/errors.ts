@@ -68,6 +68,18 @@ export class ProfileMissingError extends RpcError {
   override readonly clientCode = "profile_missing";
   override readonly clientMessage = "no profile yet; sign in (bootstrap-profile) first";
 }
+export class ApiKeyLimitReachedError extends RpcError {
+  override name = "ApiKeyLimitReachedError";
+  override readonly status = 409;
+  override readonly clientCode = "api_key_limit_reached";
+  override readonly clientMessage = "you already have 5 active API keys; revoke one first";
+}
+/** Also for someone else's key: no existence oracle. */
+export class ApiKeyNotFoundError extends RpcError {
+  override name = "ApiKeyNotFoundError";
+  override readonly status = 404;
+  override readonly clientCode = "api_key_not_found";
+}
 export class PermissionDeniedError extends RpcError {
   override name = "PermissionDeniedError";
 }
@@ -101,6 +113,8 @@ const BY_SQLSTATE: Record<string, [ErrorClass, string]> = {
   CF005: [GitHubIdentityMissingError, "the user has no GitHub identity"],
   CF006: [ProfileMissingError, "the user has no profile yet"],
   CF007: [CompletionNotFoundError, "no such completion"],
+  CF008: [ApiKeyLimitReachedError, "the user already has 5 active API keys"],
+  CF009: [ApiKeyNotFoundError, "no such API key for this user"],
   "42501": [PermissionDeniedError, "permission denied"],
   "42883": [RpcContractError, "no such function with these argument names"],
   PGRST202: [RpcContractError, "no such function with these argument names"],

@@ -17,8 +17,9 @@ export interface ActionDefinition<I extends z.ZodType = z.ZodType, O = unknown> 
    */
   input: I;
   /**
-   * Only a person may do this (claiming work, say): the router answers a machine session
-   * (an automation API key) with 403 `human_only` before reading the body or running.
+   * Only a person may do this (claiming work, say): the router answers any other session
+   * (an automation API key, actorSource `api_key`) with 403 `human_only` before reading the
+   * body or running.
    */
   humanOnly?: true;
   /** 202 for an action that only queues work (verification, say); 200 otherwise. */

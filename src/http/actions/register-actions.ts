@@ -34,13 +34,16 @@ interface Outcome {
   body: unknown;
   headers?: Record<string, string>;
   userId?: string;
+  /** An API key's id (never the key), for tracing an automation's calls. */
+  apiKeyId?: number;
   reason?: string;
   err?: unknown;
 }
 
 /**
  * `POST <basePath>/<name>`: 404 unknown action, 405 other methods, 401 bad
- * token, 403 machine session on a human-only action, 413 / 400 bad body, then
+ * token, 503 credentials that cannot be checked now, 429 an API key over its
+ * rate, 403 an API-key session on a human-only action, 413 / 400 bad body, then
  * the action. The action runs only after the token verified and the input
  * parsed; its errors map to codes, never messages.
  */
@@ -65,6 +68,7 @@ export function registerActions(app: Hono, deps: ActionsDeps): void {
       requestId,
       action: def ? name : name.slice(0, 64),
       userId: outcome.userId,
+      apiKeyId: outcome.apiKeyId,
       status: outcome.status,
       reason: outcome.reason,
       durationMs: Math.round(performance.now() - started),
@@ -92,12 +96,20 @@ async function dispatch(
     session = await deps.verifier.verify(bearerToken(c.req.header("authorization")) ?? "");
   } catch (err) {
     if (!(err instanceof SessionError)) return { status: 500, body: null, err };
-    // Our JWKS outage must not read as "your session is invalid" (clients would sign the user out).
-    if (err.code === "keys_unavailable")
+    // Our outage (JWKS, the API-key store) must not read as "your session is invalid"
+    // (clients would sign the user out), nor let anyone in.
+    if (err.code === "keys_unavailable" || err.code === "key_store_unavailable")
       return {
         status: 503,
         body: { error: "auth_unavailable" },
         headers: { "retry-after": "5" },
+        reason: err.code,
+      };
+    if (err.code === "rate_limited")
+      return {
+        status: 429,
+        body: { error: "rate_limited", message: "too many requests with this API key" },
+        headers: { "retry-after": String(err.retryAfterSeconds ?? 60) },
         reason: err.code,
       };
     return {
@@ -108,43 +120,44 @@ async function dispatch(
     };
   }
   const userId = session.userId;
+  const who = { userId, ...(session.apiKeyId ? { apiKeyId: session.apiKeyId } : {}) };
   // Fail closed: anything but a verified person is refused here, before the body is read.
   if (def.humanOnly && session.actorSource !== "human")
-    return { status: 403, body: HUMAN_ONLY, userId, reason: "human_only" };
+    return { status: 403, body: HUMAN_ONLY, reason: "human_only", ...who };
 
   const body = await readJsonBody(c, MAX_BODY_BYTES).catch(() => ({
     kind: "malformed" as const,
   }));
   if (body.kind === "too_large")
-    return { status: 413, body: { error: "payload_too_large" }, userId };
+    return { status: 413, body: { error: "payload_too_large" }, ...who };
   if (body.kind === "malformed")
     return {
       status: 400,
       body: { error: "invalid_input", reason: "malformed_json", issues: [] },
-      userId,
+      ...who,
     };
   const input = def.input.safeParse(body.value);
   if (!input.success)
     return {
       status: 400,
       body: { error: "invalid_input", issues: inputIssues(input.error) },
-      userId,
+      ...who,
     };
 
   try {
-    const logger = childLogger(deps.logger, { requestId, action: name, userId });
+    const logger = childLogger(deps.logger, { requestId, action: name, ...who });
     const data = await def.run({ session, logger }, input.data);
     // Serialize here, so a result JSON cannot represent (a BigInt, a cycle) is a logged 500, not a crash.
     return {
       status: def.successStatus ?? 200,
       body: JSON.parse(JSON.stringify({ data: data ?? null })) as unknown,
-      userId,
+      ...who,
     };
   } catch (err) {
     const mapped = errorResponse(err);
     return mapped
-      ? { ...mapped, userId, reason: mapped.body.error }
-      : { status: 500, body: null, userId, err };
+      ? { ...mapped, ...who, reason: mapped.body.error }
+      : { status: 500, body: null, ...who, err };
   }
 }
 

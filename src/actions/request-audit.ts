@@ -1,0 +1,58 @@
+import { z } from "zod";
+import type { RpcClient } from "../db/rpc/rpc-client.ts";
+import { ProfileMissingError } from "../db/rpc/errors.ts";
+import { ActionError, defineAction } from "../http/actions/index.ts";
+import type { AppInngest } from "../inngest/client.ts";
+import { auditRun } from "../inngest/events.ts";
+
+export interface RequestAuditDeps {
+  rpc: RpcClient;
+  inngest: Pick<AppInngest, "send">;
+  now?: () => Date;
+}
+
+/**
+ * Queues `audit/run` for the session's user (a person or one of their API keys); the event
+ * carries identifiers only, read from the database, never from the request. audit-run
+ * decides at run time (an already-audited user's run ends as `already_audited`).
+ */
+export function requestAudit(deps: RequestAuditDeps) {
+  return defineAction({
+    input: z.object({}).strict(),
+    successStatus: 202,
+    async run({ session, logger }) {
+      const [ctx] = await deps.rpc.call("audit_context", {
+        p_user_id: session.userId,
+        p_installation_id: null,
+        p_idempotency_key: null,
+      });
+      if (!ctx || ctx.github_id === null || ctx.github_login === null)
+        throw new ProfileMissingError("audit_context", "CF006", "the user has no profile yet");
+
+      const hour = (deps.now?.() ?? new Date()).toISOString().slice(0, 13);
+      // Inngest drops a second event with the same id within 24 h: a script asking in a loop
+      // queues one audit per user per UTC hour (per installation, should one appear).
+      const id = `audit-run:${session.userId}:request:${hour}:${ctx.installation_id ?? "none"}`;
+      const event = auditRun.create(
+        {
+          userId: session.userId,
+          githubLogin: ctx.github_login,
+          githubId: ctx.github_id,
+          ...(ctx.installation_id ? { installationId: ctx.installation_id } : {}),
+        },
+        { id },
+      );
+      try {
+        await deps.inngest.send(event);
+      } catch (err) {
+        logger.error({ err }, "[actions] audit/run not queued");
+        throw new ActionError(
+          503,
+          "audit_not_queued",
+          "the audit could not be queued; retry shortly",
+        );
+      }
+      return { status: "queued" as const, eventId: id };
+    },
+  });
+}

@@ -1,0 +1,179 @@
+import type { Logger } from "pino";
+import { SessionError } from "../auth/session-error.ts";
+import type { Session, SessionVerifier } from "../auth/session.ts";
+import { DatabaseUnavailableError } from "../db/rpc/errors.ts";
+import type { RpcClient } from "../db/rpc/rpc-client.ts";
+import { createApiKeyCache } from "./api-key-cache.ts";
+import { parseApiKey } from "./api-key-format.ts";
+import { createApiKeyRateLimiter } from "./api-key-rate-limiter.ts";
+import type { RevocationFeed } from "./revocation-feed.ts";
+
+export interface ApiKeyAuthOptions {
+  rpc: RpcClient;
+  /**
+   * Revocations from every instance (LISTEN/NOTIFY on the SQL transport): the cache serves
+   * only while subscribed. null (supabase-js has no LISTEN): the cache TTL is the bound on
+   * how long another instance may still accept a revoked key.
+   */
+  revocations: RevocationFeed | null;
+  cacheTtlMs: number;
+  rateLimit: { perMinute: number; burst: number };
+  logger: Logger;
+  now?: () => number;
+}
+
+export interface ApiKeyAuth {
+  /** Verifies `cfk_…` bearer tokens into `api_key` sessions. */
+  verifier: SessionVerifier;
+  /**
+   * Call before revoke_api_key; `confirmed(listeners)` resolves "acknowledged" once that
+   * many instances (this one included) have dropped the key, "timeout" if they did not in
+   * time, "feed_down" when this instance's feed cannot hear them now, "no_feed" without one
+   * (supabase-js: the TTL bounds other instances).
+   */
+  expectRevocation(keyId: number): {
+    confirmed(listeners: number, timeoutMs: number): Promise<RevocationOutcome>;
+    cancel(): void;
+  };
+  /** Drops the key from this instance's cache now. */
+  forget(keyId: number): void;
+  /** Whether validated keys are served from memory now (false while the feed is down). */
+  caching(): boolean;
+  /** Last-used writes still in flight (awaited on stop). */
+  settled(): Promise<void>;
+}
+
+export type RevocationOutcome = "acknowledged" | "timeout" | "feed_down" | "no_feed";
+
+/** Written at most once per key per minute by this instance; the SQL guards it too. */
+const TOUCH_EVERY_MS = 60_000;
+
+export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
+  const now = options.now ?? Date.now;
+  const { rpc, logger } = options;
+  const cache = createApiKeyCache({
+    ttlMs: options.cacheTtlMs,
+    enabled: options.revocations === null,
+    now,
+  });
+  const limiter = createApiKeyRateLimiter({ ...options.rateLimit, now });
+  const waiters = new Map<number, Set<(instance: string) => void>>();
+  let feedUp = false;
+  options.revocations?.start({
+    up() {
+      feedUp = true;
+      cache.setEnabled(true);
+    },
+    down() {
+      feedUp = false;
+      cache.setEnabled(false);
+    },
+    revoked: (keyId) => cache.forget(keyId),
+    seen(keyId, instance) {
+      for (const wake of waiters.get(keyId) ?? []) wake(instance);
+    },
+  });
+
+  const lastTouch = new Map<number, number>();
+  const pending = new Set<Promise<unknown>>();
+  function touch(keyId: number, t: number) {
+    if (t - (lastTouch.get(keyId) ?? -Infinity) < TOUCH_EVERY_MS) return;
+    if (lastTouch.size >= 10_000) lastTouch.clear();
+    lastTouch.set(keyId, t);
+    const write = rpc
+      .call("touch_api_key", { p_key_id: keyId })
+      .catch((err: unknown) =>
+        logger.warn({ err, apiKeyId: keyId }, "[api-keys] last-used not recorded"),
+      )
+      .finally(() => pending.delete(write));
+    pending.add(write);
+  }
+
+  async function lookup(hash: string) {
+    const generation = cache.generation();
+    let rows;
+    try {
+      rows = await rpc.call("authenticate_api_key", { p_key_hash: hash });
+    } catch (err) {
+      // Fail closed: an outage is 503, never an acceptance; nothing about the key is logged.
+      if (err instanceof DatabaseUnavailableError) throw new SessionError("key_store_unavailable");
+      throw err;
+    }
+    const row = rows[0];
+    if (!row) throw new SessionError("api_key_invalid");
+    const key = {
+      keyId: row.key_id,
+      userId: row.user_id,
+      expiresAt: row.expires_at?.getTime() ?? null,
+    };
+    cache.set(hash, key, generation);
+    // authenticate_api_key marked it used.
+    lastTouch.set(key.keyId, now());
+    return key;
+  }
+
+  const verifier: SessionVerifier = {
+    async verify(token): Promise<Session> {
+      const parsed = parseApiKey(token);
+      if (!parsed) throw new SessionError("malformed");
+      let key = cache.get(parsed.hash);
+      if (key) touch(key.keyId, now());
+      else key = await lookup(parsed.hash);
+      const decision = limiter.take(key.keyId);
+      if (!decision.ok) throw new SessionError("rate_limited", decision.retryAfterSeconds);
+      return {
+        userId: key.userId,
+        isAnonymous: false,
+        actorSource: "api_key",
+        apiKeyId: key.keyId,
+      };
+    },
+  };
+
+  return {
+    verifier,
+    expectRevocation(keyId) {
+      const seen = new Set<string>();
+      let check: (() => void) | undefined;
+      const wake = (instance: string) => {
+        seen.add(instance);
+        check?.();
+      };
+      const set = waiters.get(keyId) ?? new Set();
+      set.add(wake);
+      waiters.set(keyId, set);
+      const cancel = () => {
+        set.delete(wake);
+        if (set.size === 0 && waiters.get(keyId) === set) waiters.delete(keyId);
+      };
+      return {
+        async confirmed(listeners, timeoutMs) {
+          // Without a live feed no acknowledgement can arrive; this instance's cache is off then.
+          if (!feedUp) {
+            cancel();
+            return options.revocations ? "feed_down" : "no_feed";
+          }
+          let timer: NodeJS.Timeout | undefined;
+          try {
+            return await new Promise<RevocationOutcome>((resolve) => {
+              check = () => {
+                if (seen.size >= listeners) resolve("acknowledged");
+              };
+              check();
+              timer = setTimeout(resolve, timeoutMs, "timeout");
+            });
+          } finally {
+            clearTimeout(timer);
+            cancel();
+          }
+        },
+        cancel,
+      };
+    },
+    forget: (keyId) => cache.forget(keyId),
+    caching: () => cache.enabled(),
+    async settled() {
+      while (pending.size) await Promise.allSettled([...pending]);
+    },
+  };
+}
