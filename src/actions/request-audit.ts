@@ -13,8 +13,9 @@ export interface RequestAuditDeps {
 
 /**
  * Queues `audit/run` for the session's user (a person or one of their API keys); the event
- * carries identifiers only, read from the database, never from the request. audit-run
- * decides at run time (an already-audited user's run ends as `already_audited`).
+ * carries identifiers only, read from the database, never from the request. A user whose
+ * audit completed gets `already_audited` and nothing is queued: audit-run would skip it.
+ * A skipped or failed audit (no installation then, say) can be asked for again.
  */
 export function requestAudit(deps: RequestAuditDeps) {
   return defineAction({
@@ -28,6 +29,8 @@ export function requestAudit(deps: RequestAuditDeps) {
       });
       if (!ctx || ctx.github_id === null || ctx.github_login === null)
         throw new ProfileMissingError("audit_context", "CF006", "the user has no profile yet");
+      if (ctx.completed_audit_id !== null)
+        return { status: "already_audited" as const, auditId: ctx.completed_audit_id };
 
       const hour = (deps.now?.() ?? new Date()).toISOString().slice(0, 13);
       // Inngest drops a second event with the same id within 24 h: a script asking in a loop

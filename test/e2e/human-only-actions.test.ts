@@ -110,6 +110,24 @@ describe("API-key sessions (actor source api_key)", () => {
     expect(logs).toContain('"apiKeyId"');
   });
 
+  it("request-audit for an audited user says so and queues nothing (audit-run would skip it)", async () => {
+    const s = stack.arrange({ github: false });
+    const user = await createUser(db.sql);
+    const { key } = await s.apiKey(await s.userToken(user));
+    const [audit] = await db.sql<{ id: number }[]>`
+      insert into public.audits (user_id, idempotency_key, status, signals, xp, level, created_by, updated_by)
+      values (${user.id}, ${`a-${user.id}`}, 'completed', ${db.sql.json({})}, 640, 2,
+              'system:audit-run', 'system:audit-run')
+      returning id`;
+
+    const res = await s.action("request-audit", key);
+    expect([res.status, await res.json()]).toEqual([
+      202,
+      { data: { status: "already_audited", auditId: audit!.id } },
+    ]);
+    expect(s.executor.stored.events.filter((e) => e.event.name === "audit/run")).toEqual([]);
+  });
+
   it("may read the owner's profile and recommendations and track events, recorded as api_key", async () => {
     const s = stack.arrange({ github: false });
     const user = await createUser(db.sql);
