@@ -2,6 +2,7 @@ import { z } from "zod";
 import { trackedEventKind } from "../../tracking/tracked-event-kinds.ts";
 import { trackedEventProperties } from "../../tracking/tracked-event-properties.ts";
 import { completionRpcs } from "./contract-completions.ts";
+import { issueFreshnessRpcs } from "./contract-issue-freshness.ts";
 import { defineRpc } from "./define-rpc.ts";
 
 const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
@@ -31,6 +32,7 @@ export const rpcContract = {
     z.object({ ok: z.boolean(), checked_at: timestamp }),
   ),
   ...completionRpcs,
+  ...issueFreshnessRpcs,
   claim_recommendation_atomic: defineRpc(
     z.object({ p_rec_id: id, p_user_id: z.uuid() }).strict(),
     z.object({ id }),
@@ -212,7 +214,9 @@ export const rpcContract = {
         p_payload_sha256: z.string().regex(/^[0-9a-f]{64}$/),
         /** Null: an event this service does not handle, recorded as ignored. */
         p_forward_event: z.string().nullable(),
-        p_forward_data: z.record(z.string(), z.union([z.string(), z.number()])).nullable(),
+        p_forward_data: z
+          .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+          .nullable(),
         p_actor: systemActor,
       })
       .strict(),
@@ -232,7 +236,9 @@ export const rpcContract = {
                 installation_id: id.nullable(),
                 payload_sha256: z.string().regex(/^[0-9a-f]{64}$/),
                 forward_event: z.string().nullable(),
-                forward_data: z.record(z.string(), z.union([z.string(), z.number()])).nullable(),
+                forward_data: z
+                  .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+                  .nullable(),
               })
               .strict(),
           )
