@@ -17,9 +17,11 @@ export const RECOMMENDATION_TTL_DAYS = 7;
 const DAY_MS = 86_400_000;
 
 /**
- * Both triggers name the user and nothing else, so the user is the key that can never be
- * missing. GitHub spend per installation is bounded by the repository leases instead
- * (claim_candidate_refresh): however many users' runs overlap, one of them searches.
+ * Both triggers name the user and nothing else (one build spans every installation the user
+ * reaches), so no per-installation key can be built: keyed on a missing field, every build
+ * would share one bucket. The per-installation bound is the refresh lease
+ * (claim_candidate_refresh): one run searches an installation's stale repositories, in
+ * sequence, and every other run reads the cache. README "Per-installation bound".
  */
 export const RECOMMENDATIONS_USER_KEY = '"user:" + event.data.userId';
 
