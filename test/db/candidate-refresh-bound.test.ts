@@ -48,22 +48,36 @@ describe("the per-installation bound of recommendations-build (the refresh lease
     const installations = [9101, 9102];
     const repos = (i: number) => [`bound-${i}/a`, `bound-${i}/b`, `bound-${i}/c`];
     // 12 builds of 12 users, 6 per installation, all refreshing at once (distinct run ids).
+    const pendingWhenDone: number[] = [];
     const results = await Promise.all(
-      Array.from({ length: 12 }, (_, n) => {
+      Array.from({ length: 12 }, async (_, n) => {
         const installationId = installations[n % 2]!;
-        return refreshCandidates(
+        const result = await refreshCandidates(
           { rpc, github, actor: ACTOR },
           installationId,
           repos(installationId),
           `run-${randomUUID()}`,
         );
+        const pending = await rpc.call("pending_candidate_refreshes", {
+          p_repositories: repos(installationId),
+          p_fresh_seconds: 1800,
+        });
+        pendingWhenDone.push(pending.length);
+        return result;
       }),
     );
+    // No run returned before its installation's candidates were stored.
+    expect(pendingWhenDone).toEqual(Array.from({ length: 12 }, () => 0));
     expect(Object.fromEntries(searches)).toEqual({ 9101: 1, 9102: 1 });
     expect(results.filter((r) => r.status === "refreshed")).toHaveLength(2);
     expect(results.filter((r) => r.status === "fresh")).toHaveLength(10);
     // Never more than one search per installation in flight: here two installations.
     expect(maxInFlight()).toBeLessThanOrEqual(2);
+    // The runs that did not search waited for the one that did: every run finds the cache full.
+    const [cached] = await db.sql<{ n: number }[]>`
+      select count(*)::int as n from public.candidate_issues
+       where repo_full_name like 'bound-%' and state = 'open'`;
+    expect(cached!.n).toBe(6);
     await rpc.close();
   });
 });

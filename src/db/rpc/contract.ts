@@ -2,7 +2,7 @@ import { z } from "zod";
 import { trackedEventKind } from "../../tracking/tracked-event-kinds.ts";
 import { trackedEventProperties } from "../../tracking/tracked-event-properties.ts";
 import { completionRpcs } from "./contract-completions.ts";
-import { issueFreshnessRpcs } from "./contract-issue-freshness.ts";
+import { candidateFreshnessRpcs } from "./contract-candidate-freshness.ts";
 import { defineRpc } from "./define-rpc.ts";
 
 const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
@@ -32,7 +32,7 @@ export const rpcContract = {
     z.object({ ok: z.boolean(), checked_at: timestamp }),
   ),
   ...completionRpcs,
-  ...issueFreshnessRpcs,
+  ...candidateFreshnessRpcs,
   claim_recommendation_atomic: defineRpc(
     z.object({ p_rec_id: id, p_user_id: z.uuid() }).strict(),
     z.object({ id }),

@@ -4,10 +4,11 @@ import { defineRpc } from "./define-rpc.ts";
 const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
 /**
- * The issue-freshness RPC (supabase/migrations/20261124003000_issue-freshness.sql), spread
- * into rpcContract: kept apart so parallel features do not edit one long list.
+ * The candidate-freshness RPCs (supabase/migrations/20261124003000_issue-freshness.sql and
+ * 20261124003100_candidate-refresh-pending.sql), spread into rpcContract: kept apart so
+ * parallel features do not edit one long list.
  */
-export const issueFreshnessRpcs = {
+export const candidateFreshnessRpcs = {
   apply_issue_event: defineRpc(
     z
       .object({
@@ -33,5 +34,14 @@ export const issueFreshnessRpcs = {
       candidates_closed: z.number().int().min(0),
       recommendations_expired: z.number().int().min(0),
     }),
+  ),
+  pending_candidate_refreshes: defineRpc(
+    z
+      .object({
+        p_repositories: z.array(z.string().min(3).max(200)).max(10_000),
+        p_fresh_seconds: z.number().int().min(0),
+      })
+      .strict(),
+    z.object({ repo_full_name: z.string() }),
   ),
 } as const;
