@@ -1,9 +1,12 @@
 import { randomUUID } from "node:crypto";
+import { http, HttpResponse } from "msw";
 import { describe, expect, it } from "vitest";
+import { INNGEST_APP_ID } from "../../inngest.config.ts";
 import { forwardedEventId } from "../../src/inngest/github-events.ts";
 import { createInstallation, createUser } from "../support/fixtures.ts";
 import type { FakeIssue } from "../support/github-msw-issues.ts";
 import { issuesExample } from "../support/webhook-examples.ts";
+import { INNGEST_URL } from "./audit-stack.ts";
 import { useWebhookStack } from "./webhook-stack.ts";
 
 const stack = useWebhookStack();
@@ -355,5 +358,38 @@ describe("issues webhooks keep candidates fresh", () => {
     const states = await db.sql`
       select 1 from public.issue_webhook_states where github_issue_id = ${issues[0]!.databaseId}`;
     expect(states).toEqual([]);
+  });
+
+  it("an issues delivery Inngest did not take is forwarded later from the outbox, verdict intact", async () => {
+    const a = await arrangeCandidates();
+    const { s, issues } = a;
+    let inngestDown = true;
+    stack.server.use(
+      http.post(`${INNGEST_URL}/e/:key`, () => (inngestDown ? HttpResponse.error() : undefined)),
+    );
+    const { deliveryId, runs } = await deliverIssue(s, issuesBody(a, issues[0]!, "closed"));
+    expect(runs).toEqual([]);
+    expect(await candidate(issues[0]!.databaseId)).toMatchObject({ state: "open" });
+
+    inngestDown = false;
+    await db.sql`
+      update public.webhook_deliveries set received_at = received_at - interval '1 minute'
+       where delivery_id = ${deliveryId}`;
+    const ticked = await s.executor.tick(`${INNGEST_APP_ID}-forward-webhook-deliveries`);
+    expect(ticked[0]).toMatchObject({ status: "completed", result: { forwarded: 1 } });
+    const applied = await s.executor.drain();
+    expect(s.forwarded()).toEqual([
+      expect.objectContaining({
+        name: "github/issue.closed",
+        data: expect.objectContaining({ eligible: false }),
+      }),
+    ]);
+    expect(
+      [...ticked, ...applied].find((r) => r.functionId.endsWith("issue-freshness")),
+    ).toMatchObject({
+      status: "completed",
+      result: { outcome: "applied", candidatesClosed: 1 },
+    });
+    expect(await candidate(issues[0]!.databaseId)).toMatchObject({ state: "closed" });
   });
 });
