@@ -42,13 +42,13 @@ export async function refreshCandidates(
 ): Promise<CandidateRefresh> {
   const { rpc, github, actor } = deps;
   if (!github) return { installationId, status: "skipped", reason: "github_app_not_configured" };
-  const leased = await deps.rpc.call("claim_candidate_refresh", {
+  const leased = await rpc.call("claim_candidate_refresh", {
     p_installation_id: installationId,
     p_repositories: repositories,
     p_fresh_seconds: CANDIDATES_FRESH_SECONDS,
     p_lease_seconds: REFRESH_LEASE_SECONDS,
     p_lease_owner: leaseOwner,
-    p_actor: deps.actor,
+    p_actor: actor,
   });
   const names = leased.map((r) => r.repo_full_name);
   const leasedByOthers = repositories.filter((r) => !names.includes(r));
@@ -57,7 +57,7 @@ export async function refreshCandidates(
       ? null
       : await refreshLeased({ rpc, github, actor }, installationId, names, leaseOwner);
   // Another user's run is fetching the rest: rank what it stores, not an empty cache.
-  if (leasedByOthers.length > 0) await waitForRefreshes(deps.rpc, leasedByOthers);
+  if (leasedByOthers.length > 0) await waitForRefreshes(rpc, leasedByOthers);
   return refreshed ?? { installationId, status: "fresh" };
 }
 
