@@ -13,6 +13,7 @@ import { createDeadLetter } from "./src/inngest/functions/dead-letter.ts";
 import { createExpireRecommendations } from "./src/inngest/functions/expire-recommendations.ts";
 import { createInstallationCreated } from "./src/inngest/functions/installation-created.ts";
 import { createInstallationRepositories } from "./src/inngest/functions/installation-repositories.ts";
+import { createIssueFreshness } from "./src/inngest/functions/issue-freshness.ts";
 import { createInstallationStatus } from "./src/inngest/functions/installation-status.ts";
 import { createRedeliverWebhooks } from "./src/inngest/functions/redeliver-webhooks.ts";
 import { createRecommendationsBuild } from "./src/inngest/functions/recommendations-build.ts";
@@ -46,5 +47,6 @@ export function createFunctions(client: AppInngest, deps: FunctionDeps): Inngest
     createForwardWebhookDeliveries(client, deps),
     createVerifyCompletion(client, deps),
     createRecommendationsBuild(client, deps),
+    createIssueFreshness(client, deps),
   ];
 }

@@ -48,6 +48,37 @@ export const githubInstallationRepositoriesChanged = eventType(
   { schema: installationOnly },
 );
 
+/**
+ * `issues` deliveries that may change whether an issue is a recommendation candidate. The
+ * intake reads the issue's state, assignees and labels from the payload and forwards only
+ * the verdict (`eligible`: open, unassigned, with a newcomer label) and the issue's
+ * updated_at, which orders deliveries that arrive out of order.
+ */
+const issueFields = {
+  deliveryId,
+  installationId: positiveId,
+  repositoryId: positiveId,
+  issueId: positiveId,
+  issueNumber: z.number().int().positive().max(2_147_483_647),
+  issueUpdatedAt: z.iso.datetime({ offset: true }),
+  eligible: z.boolean(),
+};
+const issueOnly = z.object(issueFields).strict();
+export const githubIssueClosed = eventType("github/issue.closed", { schema: issueOnly });
+/** `assigneeId`: the GitHub user just assigned; their own open recommendation stays. */
+export const githubIssueAssigned = eventType("github/issue.assigned", {
+  schema: z.object({ ...issueFields, assigneeId: positiveId }).strict(),
+});
+export const githubIssueUnlabeled = eventType("github/issue.unlabeled", { schema: issueOnly });
+export const githubIssueDeleted = eventType("github/issue.deleted", { schema: issueOnly });
+/** The issue left the repository (the new one is found by the next search). */
+export const githubIssueTransferred = eventType("github/issue.transferred", {
+  schema: issueOnly,
+});
+export const githubIssueReopened = eventType("github/issue.reopened", { schema: issueOnly });
+export const githubIssueUnassigned = eventType("github/issue.unassigned", { schema: issueOnly });
+export const githubIssueLabeled = eventType("github/issue.labeled", { schema: issueOnly });
+
 export function forwardedEventId(deliveryId: string): string {
   return `github-delivery:${deliveryId}`;
 }

@@ -1,5 +1,5 @@
 import type { RpcClient } from "../db/rpc/rpc-client.ts";
-import type { RankingUser } from "./rank.ts";
+import { rankCandidates, type RankedCandidate, type RankingUser } from "./rank.ts";
 
 /** What ranking reads, JSON-safe so it can be a step's output. */
 export interface RankingInput {
@@ -26,8 +26,10 @@ export interface RankingInput {
  * (ranking skips those issues, but they say what the user writes).
  */
 export async function loadRankingInput(rpc: RpcClient, userId: string): Promise<RankingInput> {
-  const [profile] = await rpc.call("get_profile", { p_user_id: userId });
-  const rows = await rpc.call("recommendation_candidates", { p_user_id: userId });
+  const [[profile], rows] = await Promise.all([
+    rpc.call("get_profile", { p_user_id: userId }),
+    rpc.call("recommendation_candidates", { p_user_id: userId }),
+  ]);
   const login = profile?.github_login ?? null;
   const owner = login?.toLowerCase();
   const knownLanguages = [
@@ -59,4 +61,17 @@ export async function loadRankingInput(rpc: RpcClient, userId: string): Promise<
       claimedByOther: r.claimed_by_other,
     })),
   };
+}
+
+/** Ranks a loaded input (pure): the clock is the one the input was loaded with. */
+export function rankInput(input: RankingInput): RankedCandidate[] {
+  return rankCandidates(
+    input.candidates.map((c) => ({
+      ...c,
+      createdAt: new Date(c.createdAt),
+      updatedAt: new Date(c.updatedAt),
+    })),
+    input.user,
+    { now: new Date(input.now) },
+  );
 }

@@ -1,3 +1,4 @@
+import { setTimeout } from "node:timers/promises";
 import { retryAtRateLimitReset } from "../inngest/retry-at-rate-limit.ts";
 import type { RpcClient } from "../db/rpc/rpc-client.ts";
 import { InstallationUnavailableError } from "../github/github-errors.ts";
@@ -7,6 +8,9 @@ import type { GitHubCandidateSource } from "./fetch-candidates.ts";
 export const CANDIDATES_FRESH_SECONDS = 30 * 60;
 /** How long a refresh may hold its repositories before another run may take them over. */
 export const REFRESH_LEASE_SECONDS = 5 * 60;
+/** How long a build waits for another run's refresh of its repositories before ranking anyway. */
+export const REFRESH_WAIT_MS = 15_000;
+const REFRESH_POLL_MS = 100;
 
 export type CandidateRefresh =
   | {
@@ -25,7 +29,8 @@ export type CandidateRefresh =
 
 /**
  * Refreshes the installation's stale repositories, inside one step: lease them (a run
- * racing for another user of the installation gets none and reads the cache), search
+ * racing for another user of the installation gets none, and waits up to REFRESH_WAIT_MS
+ * for that run to store them before it reads the cache), search
  * GitHub with an installation token minted here, store what it found. `leaseOwner` is
  * the run id, so a retry of the step takes its own lease back.
  */
@@ -35,18 +40,33 @@ export async function refreshCandidates(
   repositories: string[],
   leaseOwner: string,
 ): Promise<CandidateRefresh> {
-  if (!deps.github)
-    return { installationId, status: "skipped", reason: "github_app_not_configured" };
-  const leased = await deps.rpc.call("claim_candidate_refresh", {
+  const { rpc, github, actor } = deps;
+  if (!github) return { installationId, status: "skipped", reason: "github_app_not_configured" };
+  const leased = await rpc.call("claim_candidate_refresh", {
     p_installation_id: installationId,
     p_repositories: repositories,
     p_fresh_seconds: CANDIDATES_FRESH_SECONDS,
     p_lease_seconds: REFRESH_LEASE_SECONDS,
     p_lease_owner: leaseOwner,
-    p_actor: deps.actor,
+    p_actor: actor,
   });
-  if (leased.length === 0) return { installationId, status: "fresh" };
   const names = leased.map((r) => r.repo_full_name);
+  const leasedByOthers = repositories.filter((r) => !names.includes(r));
+  const refreshed =
+    names.length === 0
+      ? null
+      : await refreshLeased({ rpc, github, actor }, installationId, names, leaseOwner);
+  // Another user's run is fetching the rest: rank what it stores, not an empty cache.
+  if (leasedByOthers.length > 0) await waitForRefreshes(rpc, leasedByOthers);
+  return refreshed ?? { installationId, status: "fresh" };
+}
+
+async function refreshLeased(
+  deps: { rpc: RpcClient; github: GitHubCandidateSource; actor: string },
+  installationId: number,
+  names: string[],
+  leaseOwner: string,
+): Promise<CandidateRefresh> {
   let issues;
   try {
     issues = await deps.github.fetchCandidateIssues({ installationId, repositories: names });
@@ -74,4 +94,17 @@ export async function refreshCandidates(
     stored: row?.stored ?? 0,
     closed: row?.closed ?? 0,
   };
+}
+
+/** Polls until the repositories are fresh, at most REFRESH_WAIT_MS (a lapsed holder's lease outlives it). */
+async function waitForRefreshes(rpc: RpcClient, repositories: string[]): Promise<void> {
+  const deadline = Date.now() + REFRESH_WAIT_MS;
+  while (Date.now() < deadline) {
+    const pending = await rpc.call("pending_candidate_refreshes", {
+      p_repositories: repositories,
+      p_fresh_seconds: CANDIDATES_FRESH_SECONDS,
+    });
+    if (pending.length === 0) return;
+    await setTimeout(REFRESH_POLL_MS);
+  }
 }

@@ -8,6 +8,14 @@ import {
   githubInstallationRepositoriesChanged,
   githubInstallationSuspended,
   githubInstallationUnsuspended,
+  githubIssueAssigned,
+  githubIssueClosed,
+  githubIssueDeleted,
+  githubIssueLabeled,
+  githubIssueReopened,
+  githubIssueTransferred,
+  githubIssueUnassigned,
+  githubIssueUnlabeled,
 } from "../inngest/github-events.ts";
 
 /** Every event a webhook delivery may be forwarded as (the contract in github-events.ts). */
@@ -18,13 +26,21 @@ export const FORWARDED_EVENT_TYPES = [
   githubInstallationUnsuspended,
   githubInstallationPermissionsAccepted,
   githubInstallationRepositoriesChanged,
+  githubIssueClosed,
+  githubIssueAssigned,
+  githubIssueUnlabeled,
+  githubIssueDeleted,
+  githubIssueTransferred,
+  githubIssueReopened,
+  githubIssueUnassigned,
+  githubIssueLabeled,
 ] as const;
 
 export type ForwardedEventType = (typeof FORWARDED_EVENT_TYPES)[number];
 export type ForwardedEventName = ForwardedEventType["name"];
 
 /** Identifier-only event data, as recorded in the outbox and sent. */
-export type ForwardedData = Record<string, string | number>;
+export type ForwardedData = Record<string, string | number | boolean>;
 
 export interface ForwardedEvent {
   name: ForwardedEventName;

@@ -4,6 +4,7 @@ import {
   type ForwardedData,
   type ForwardedEventName,
 } from "./forwarded-events.ts";
+import { ISSUE_ACTIONS, issueEventFields } from "./issue-event-fields.ts";
 
 /** What a delivery becomes: an event to forward, or nothing this service handles. */
 export type WebhookRoute =
@@ -48,6 +49,12 @@ const REPOSITORY_ACTIONS: Record<string, ForwardedEventName> = {
   removed: "github/installation-repositories.changed",
 };
 
+const TABLES: Record<string, Record<string, ForwardedEventName>> = {
+  installation: INSTALLATION_ACTIONS,
+  installation_repositories: REPOSITORY_ACTIONS,
+  issues: ISSUE_ACTIONS,
+};
+
 /**
  * Maps a verified delivery (the X-GitHub-Event name and the parsed payload) to the
  * identifier-only event it is forwarded as. Pure. The data is checked against the event's
@@ -61,18 +68,14 @@ export function mapGitHubWebhook(
   const head = envelope.safeParse(payload);
   const action = head.success ? (head.data.action ?? null) : null;
   const installationId = head.success ? (head.data.installation?.id ?? null) : null;
-  const table: Record<string, ForwardedEventName> =
-    event === "installation"
-      ? INSTALLATION_ACTIONS
-      : event === "installation_repositories"
-        ? REPOSITORY_ACTIONS
-        : {};
+  const table = Object.hasOwn(TABLES, event) ? TABLES[event]! : {};
   // hasOwn: an action named "constructor" or "__proto__" is not a mapping.
   const target = action !== null && Object.hasOwn(table, action) ? table[action] : undefined;
   if (!target) return { kind: "ignored", action, installationId };
 
   const data: Record<string, unknown> = { deliveryId, installationId };
   if (target === "github/installation.created") Object.assign(data, createdFields(payload));
+  if (event === "issues") Object.assign(data, issueEventFields(action!, payload));
   const checked = checkForwardedData(target, data, deliveryId);
   if (!checked.ok || installationId === null) {
     return { kind: "invalid", action, fields: checked.ok ? ["installationId"] : checked.fields };

@@ -97,3 +97,48 @@ export function payloadContent(example: WebhookExample): string[] {
   if (payload.action !== "created") content.push(`"${payload.sender.login}"`);
   return content;
 }
+
+/** An `issues` payload as shipped, with the fields the freshness mapping reads. */
+export interface IssuesPayload extends Record<string, unknown> {
+  action: string;
+  installation?: { id: number };
+  repository: Record<string, unknown> & { id: number; full_name: string; name: string };
+  issue: Record<string, unknown> & {
+    id: number;
+    number: number;
+    title: string;
+    state: string;
+    updated_at: string;
+    labels: Record<string, unknown>[];
+    assignee: Record<string, unknown> | null;
+    assignees: Record<string, unknown>[];
+  };
+  assignee?: Record<string, unknown> & { id: number; login: string };
+  sender: Record<string, unknown> & { id: number; login: string };
+}
+
+/**
+ * A deep copy of a shipped `issues.<action>` example (github.com's, preferring one with an
+ * installation). The package ships no `issues.closed`: it is the `reopened` example with
+ * the action and state GitHub sends on closing.
+ */
+export function issuesExample(action: string): IssuesPayload {
+  const root = path.dirname(
+    createRequire(import.meta.url).resolve("@octokit/webhooks-examples/package.json"),
+  );
+  const index = JSON.parse(
+    readFileSync(path.join(root, "api.github.com", "index.json"), "utf8"),
+  ) as { name: string; examples: IssuesPayload[] }[];
+  const issues = index.find((e) => e.name === "issues")!.examples;
+  const wanted = action === "closed" ? "reopened" : action;
+  const found =
+    issues.find((p) => p.action === wanted && p.installation) ??
+    issues.find((p) => p.action === wanted);
+  if (!found) throw new Error(`@octokit/webhooks-examples has no issues.${wanted}`);
+  const payload = structuredClone(found);
+  if (action === "closed") {
+    payload.action = "closed";
+    payload.issue.state = "closed";
+  }
+  return payload;
+}

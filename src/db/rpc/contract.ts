@@ -3,6 +3,7 @@ import { trackedEventKind } from "../../tracking/tracked-event-kinds.ts";
 import { trackedEventProperties } from "../../tracking/tracked-event-properties.ts";
 import { apiKeyRpcs } from "./contract-api-keys.ts";
 import { completionRpcs } from "./contract-completions.ts";
+import { candidateFreshnessRpcs } from "./contract-candidate-freshness.ts";
 import { defineRpc } from "./define-rpc.ts";
 
 const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
@@ -33,6 +34,7 @@ export const rpcContract = {
   ),
   ...completionRpcs,
   ...apiKeyRpcs,
+  ...candidateFreshnessRpcs,
   claim_recommendation_atomic: defineRpc(
     z.object({ p_rec_id: id, p_user_id: z.uuid() }).strict(),
     z.object({ id }),
@@ -214,7 +216,9 @@ export const rpcContract = {
         p_payload_sha256: z.string().regex(/^[0-9a-f]{64}$/),
         /** Null: an event this service does not handle, recorded as ignored. */
         p_forward_event: z.string().nullable(),
-        p_forward_data: z.record(z.string(), z.union([z.string(), z.number()])).nullable(),
+        p_forward_data: z
+          .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+          .nullable(),
         p_actor: systemActor,
       })
       .strict(),
@@ -234,7 +238,9 @@ export const rpcContract = {
                 installation_id: id.nullable(),
                 payload_sha256: z.string().regex(/^[0-9a-f]{64}$/),
                 forward_event: z.string().nullable(),
-                forward_data: z.record(z.string(), z.union([z.string(), z.number()])).nullable(),
+                forward_data: z
+                  .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+                  .nullable(),
               })
               .strict(),
           )

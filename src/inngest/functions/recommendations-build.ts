@@ -1,25 +1,25 @@
 import type { Logger } from "pino";
 import type { RpcClient } from "../../db/rpc/rpc-client.ts";
 import type { GitHubCandidateSource } from "../../recommendations/fetch-candidates.ts";
-import { rankCandidates } from "../../recommendations/rank.ts";
 import {
-  CANDIDATES_FRESH_SECONDS,
   refreshCandidates,
   type CandidateRefresh,
 } from "../../recommendations/refresh-candidates.ts";
+import { staleRepositories } from "../../recommendations/stale-repositories.ts";
+import { writeRecommendations } from "../../recommendations/write-recommendations.ts";
 import type { AppInngest } from "../client.ts";
 import { auditCompleted, recommendationsBuildRequested } from "../events.ts";
 import { permanentErrorsEndRuns } from "../permanent-rpc.ts";
-import { loadRankingInput } from "../../recommendations/ranking-input.ts";
+import { loadRankingInput, rankInput } from "../../recommendations/ranking-input.ts";
 
 export const RECOMMENDATIONS_ACTOR = "system:recommendations-build";
-export const RECOMMENDATION_TTL_DAYS = 7;
-const DAY_MS = 86_400_000;
 
 /**
- * Both triggers name the user and nothing else, so the user is the key that can never be
- * missing. GitHub spend per installation is bounded by the repository leases instead
- * (claim_candidate_refresh): however many users' runs overlap, one of them searches.
+ * Both triggers name the user and nothing else (one build spans every installation the user
+ * reaches), so no per-installation key can be built: keyed on a missing field, every build
+ * would share one bucket. The per-installation bound is the refresh lease
+ * (claim_candidate_refresh): one run searches an installation's stale repositories, in
+ * sequence, and every other run reads the cache. README "Per-installation bound".
  */
 export const RECOMMENDATIONS_USER_KEY = '"user:" + event.data.userId';
 
@@ -58,21 +58,7 @@ export function createRecommendationsBuild(inngest: AppInngest, deps: Recommenda
     },
     async ({ event, step, runId }): Promise<RecommendationsBuildResult> => {
       const { userId } = event.data;
-      const stale = await step.run("resolve-repositories", async () => {
-        const rows = await rpc.call("recommendation_build_context", { p_user_id: userId });
-        const freshSince = Date.now() - CANDIDATES_FRESH_SECONDS * 1000;
-        const byInstallation = new Map<number, string[]>();
-        for (const row of rows) {
-          if (row.fetched_at && row.fetched_at.getTime() > freshSince) continue;
-          const list = byInstallation.get(row.installation_id) ?? [];
-          list.push(row.repo_full_name);
-          byInstallation.set(row.installation_id, list);
-        }
-        return [...byInstallation].map(([installationId, repositories]) => ({
-          installationId,
-          repositories,
-        }));
-      });
+      const stale = await step.run("resolve-repositories", () => staleRepositories(rpc, userId));
 
       const refreshes: CandidateRefresh[] = [];
       for (const { installationId, repositories } of stale) {
@@ -90,29 +76,18 @@ export function createRecommendationsBuild(inngest: AppInngest, deps: Recommenda
       }
 
       const input = await step.run("load-candidates", () => loadRankingInput(rpc, userId));
-      const now = new Date(input.now);
-      const ranked = rankCandidates(
-        input.candidates.map((c) => ({
-          ...c,
-          createdAt: new Date(c.createdAt),
-          updatedAt: new Date(c.updatedAt),
-        })),
-        input.user,
-        { now },
-      );
-
+      const ranked = rankInput(input);
       const written =
         ranked.length === 0
           ? { inserted: 0, refreshed: 0 }
-          : await step.run("upsert-recommendations", async () => {
-              const [row] = await rpc.call("upsert_recommendations", {
-                p_user_id: userId,
-                p_items: ranked.map((r) => ({ candidate_issue_id: r.id, rank_score: r.score })),
-                p_expires_at: new Date(now.getTime() + RECOMMENDATION_TTL_DAYS * DAY_MS),
-                p_actor: RECOMMENDATIONS_ACTOR,
-              });
-              return { inserted: row?.inserted ?? 0, refreshed: row?.refreshed ?? 0 };
-            });
+          : await step.run("upsert-recommendations", () =>
+              writeRecommendations(rpc, {
+                userId,
+                ranked,
+                now: new Date(input.now),
+                actor: RECOMMENDATIONS_ACTOR,
+              }),
+            );
       deps.logger.info(
         { runId, userId, candidates: input.candidates.length, recommended: ranked.length },
         "[recommendations] built",
