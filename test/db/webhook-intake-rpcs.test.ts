@@ -141,6 +141,50 @@ describe("webhook intake RPCs", () => {
     expect(failed).toEqual([{ delivery_id: deliveryId, status: "forwarded" }]);
   });
 
+  it("record_webhook_group marks earlier deliveries forwarded and records a group in one transaction", async () => {
+    const { deliveryId: earlier } = await record();
+    const delivery = (id: string) => ({
+      delivery_id: id,
+      event: "installation",
+      action: "deleted",
+      installation_id: 42,
+      payload_sha256: "b".repeat(64),
+      forward_event: "github/installation.deleted",
+      forward_data: { deliveryId: id, installationId: 42 },
+    });
+    const fresh = randomUUID();
+    const rows = await rpc.call("record_webhook_group", {
+      p_deliveries: [delivery(fresh), delivery(earlier)],
+      p_forwarded: [earlier],
+      p_actor: ACTOR,
+    });
+    expect(rows).toEqual([
+      { delivery_id: fresh, status: "received", duplicate: false },
+      // Marked in the same transaction, before the group is recorded.
+      { delivery_id: earlier, status: "forwarded", duplicate: true },
+    ]);
+    expect(await rowOf(earlier)).toMatchObject({ status: "forwarded", updated_by: ACTOR });
+
+    // A group the database refuses takes its marks down with it: nothing is half done.
+    const { deliveryId: pending } = await record();
+    await expect(
+      rpc.call("record_webhook_group", {
+        p_deliveries: [{ ...delivery(randomUUID()), forward_data: null }],
+        p_forwarded: [pending],
+        p_actor: ACTOR,
+      }),
+    ).rejects.toBeInstanceOf(InvalidArgumentsError);
+    expect(await rowOf(pending)).toMatchObject({ status: "received" });
+    // No marks: a plain group.
+    expect(
+      await rpc.call("record_webhook_group", {
+        p_deliveries: [delivery(pending)],
+        p_forwarded: [],
+        p_actor: ACTOR,
+      }),
+    ).toEqual([{ delivery_id: pending, status: "received", duplicate: true }]);
+  });
+
   it("refuses writes without a named system actor or with a malformed delivery id", async () => {
     const deliveryId = randomUUID();
     const codes = {
@@ -185,7 +229,17 @@ describe("webhook intake RPCs", () => {
       codes[role] = await asRole(db.sql, role, { role }, (tx) =>
         sqlState(tx`select * from public.claim_webhook_forwards(1, 0, 1, 'system:x-attacker')`),
       );
+      codes[`${role} group`] = await asRole(db.sql, role, { role }, (tx) =>
+        sqlState(
+          tx`select * from public.record_webhook_group('[]'::jsonb, '{}'::text[], 'system:x-attacker')`,
+        ),
+      );
     }
-    expect(codes).toEqual({ anon: "42501", authenticated: "42501" });
+    expect(codes).toEqual({
+      anon: "42501",
+      authenticated: "42501",
+      "anon group": "42501",
+      "authenticated group": "42501",
+    });
   });
 });

@@ -33,7 +33,7 @@ describe("webhook intake under concurrency (group commit)", () => {
       wrapRpc: (rpc) => ({
         ...rpc,
         call(name, args) {
-          if (name === "record_webhook_deliveries" && failOnce) {
+          if (name === "record_webhook_group" && failOnce) {
             failOnce = false;
             return Promise.reject(new Error("group refused"));
           }

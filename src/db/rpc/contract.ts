@@ -18,6 +18,24 @@ const deliveryId = z
   .max(100)
   .regex(/^[A-Za-z0-9-]+$/);
 const deliveryStatus = z.enum(["received", "forwarded", "ignored", "failed"]);
+const webhookDeliveryGroup = z
+  .array(
+    z
+      .object({
+        delivery_id: deliveryId,
+        event: z.string().regex(/^[a-z_]{1,64}$/),
+        action: z.string().max(100).nullable(),
+        installation_id: id.nullable(),
+        payload_sha256: z.string().regex(/^[0-9a-f]{64}$/),
+        forward_event: z.string().nullable(),
+        forward_data: z
+          .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+          .nullable(),
+      })
+      .strict(),
+  )
+  .min(1)
+  .max(500);
 const userActor = z
   .string()
   .regex(/^user:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
@@ -228,24 +246,21 @@ export const rpcContract = {
   record_webhook_deliveries: defineRpc(
     z
       .object({
-        p_deliveries: z
-          .array(
-            z
-              .object({
-                delivery_id: deliveryId,
-                event: z.string().regex(/^[a-z_]{1,64}$/),
-                action: z.string().max(100).nullable(),
-                installation_id: id.nullable(),
-                payload_sha256: z.string().regex(/^[0-9a-f]{64}$/),
-                forward_event: z.string().nullable(),
-                forward_data: z
-                  .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
-                  .nullable(),
-              })
-              .strict(),
-          )
-          .min(1)
-          .max(500),
+        p_deliveries: webhookDeliveryGroup,
+        p_actor: systemActor,
+      })
+      .strict(),
+    z.object({ delivery_id: z.string(), status: deliveryStatus, duplicate: z.boolean() }),
+  ),
+  /**
+   * The intake's group commit: marks earlier deliveries forwarded (mark_webhook_deliveries_
+   * forwarded) and records a group (record_webhook_deliveries) in one transaction.
+   */
+  record_webhook_group: defineRpc(
+    z
+      .object({
+        p_deliveries: webhookDeliveryGroup,
+        p_forwarded: z.array(deliveryId).max(500),
         p_actor: systemActor,
       })
       .strict(),
