@@ -185,6 +185,56 @@ describe("webhook intake RPCs", () => {
     ).toEqual([{ delivery_id: pending, status: "received", duplicate: true }]);
   });
 
+  it("keeps using the primary key as the table grows, in a session that first ran the intake on an empty table", async () => {
+    // plpgsql caches a generic plan after five calls; planned while the table was small it
+    // scanned the whole table on every later group (bench:webhooks slowed down round after
+    // round). Custom plans (plan_cache_mode on the functions) look at the table as it is.
+    await db.sql`truncate public.webhook_deliveries`;
+    const session = createSql(db.url, { max: 1, role: "service_role" });
+    const group = (ids: string[], forwarded: string[]) =>
+      session`select * from public.record_webhook_group(${session.json(
+        ids.map((id) => ({
+          delivery_id: id,
+          event: "installation",
+          action: "deleted",
+          installation_id: 42,
+          payload_sha256: "d".repeat(64),
+          forward_event: "github/installation.deleted",
+          forward_data: { deliveryId: id, installationId: 42 },
+        })),
+      )}, ${forwarded}, ${ACTOR})`;
+    const seqScans = async () =>
+      (
+        await db.sql<{ n: number }[]>`
+          select coalesce(seq_scan, 0)::int as n from pg_stat_user_tables
+           where relid = 'public.webhook_deliveries'::regclass`
+      )[0]!.n;
+    try {
+      let previous: string[] = [];
+      for (let i = 0; i < 10; i++) {
+        const ids = Array.from({ length: 5 }, () => randomUUID());
+        await group(ids, previous);
+        previous = ids;
+      }
+      // Grow the table behind the session's back, as other instances would.
+      await db.sql`
+        insert into public.webhook_deliveries (delivery_id, event, status, payload_sha256, processed_at, updated_by)
+        select gen_random_uuid()::text, 'installation', 'ignored', ${"e".repeat(64)}, now(), ${ACTOR}
+          from generate_series(1, 20000)`;
+      await db.sql`select pg_stat_force_next_flush()`;
+      const before = await seqScans();
+      for (let i = 0; i < 5; i++) {
+        const ids = Array.from({ length: 5 }, () => randomUUID());
+        await group(ids, previous);
+        previous = ids;
+      }
+      await session`select pg_stat_force_next_flush()`;
+      expect(await seqScans()).toBe(before);
+    } finally {
+      await session.end();
+    }
+  });
+
   it("refuses writes without a named system actor or with a malformed delivery id", async () => {
     const deliveryId = randomUUID();
     const codes = {
