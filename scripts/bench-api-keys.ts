@@ -16,7 +16,6 @@ import { mkdtemp, rm } from "node:fs/promises";
 import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Worker } from "node:worker_threads";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { getProfile } from "../src/actions/get-profile.ts";
@@ -32,11 +31,11 @@ import { createSqlTransport } from "../src/db/rpc/sql-transport.ts";
 import { createSql } from "../src/db/sql-client.ts";
 import { registerActions } from "../src/http/actions/index.ts";
 import { createLogger } from "../src/log/logger.ts";
+import { median, runLoad, type Summary } from "./bench-http.ts";
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2500);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
-const WORKER = new URL("./bench-api-keys-load.mjs", import.meta.url);
 const USER_ID = "11111111-1111-4111-8111-111111111111";
 
 const dir = await mkdtemp(path.join(tmpdir(), "cfj-bench-api-keys-"));
@@ -113,13 +112,6 @@ try {
   await rm(dir, { recursive: true, force: true });
 }
 
-interface Summary {
-  perSec: number;
-  p50: number;
-  p99: number;
-  failures: number;
-}
-
 /** p50/p99 of one verify() call, sequentially, after a warm-up. */
 async function timeVerify(verify: () => Promise<unknown>, calls = 5000) {
   for (let i = 0; i < 200; i++) await verify();
@@ -133,36 +125,21 @@ async function timeVerify(verify: () => Promise<unknown>, calls = 5000) {
   return { p50: times[Math.floor(calls / 2)]!, p99: times[Math.floor(calls * 0.99)]! };
 }
 
-async function load(url: string, total: number, apiKey?: string): Promise<Summary> {
-  const worker = new Worker(WORKER, {
-    workerData: {
-      url,
-      total,
-      connections: CONNECTIONS,
-      ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
-    },
+function load(url: string, total: number, apiKey?: string): Promise<Summary> {
+  return runLoad({
+    url,
+    total,
+    connections: CONNECTIONS,
+    body: "{}",
+    headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {},
+    okStatus: 200,
   });
-  const r = await new Promise<{ latencies: number[]; seconds: number; failures: number }>(
-    (resolve, reject) => {
-      worker.once("message", resolve);
-      worker.once("error", reject);
-    },
-  );
-  const sorted = r.latencies.sort((a, b) => a - b);
-  const pct = (p: number) =>
-    sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-  return { perSec: sorted.length / r.seconds, p50: pct(50), p99: pct(99), failures: r.failures };
 }
 
 function report(
   results: Record<string, Summary[]>,
   verify: Record<"cached" | "uncached", { p50: number; p99: number }>,
 ) {
-  const median = (xs: number[]) => {
-    const sorted = [...xs].sort((a, b) => a - b);
-    const mid = Math.floor(sorted.length / 2);
-    return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  };
   const rows = Object.entries(results).map(([variant, runs]) => ({
     variant,
     "requests/s": Math.round(median(runs.map((r) => r.perSec))),

@@ -8,8 +8,8 @@
  *     @octokit/webhooks-methods (what @octokit/webhooks does) and answers 202.
  * Both take the same deliveries (a shipped installation.deleted payload, a new delivery id
  * each) from 50 keep-alive connections, in alternating rounds. The load and the fake
- * Inngest endpoint run in worker threads (scripts/bench-webhooks-load.mjs), off the event
- * loop of the servers measured.
+ * Inngest endpoint run in worker threads (scripts/bench-load.mjs and
+ * bench-fake-inngest.mjs), off the event loop of the servers measured.
  * Exits 1 unless ours keeps p99 under 50 ms and at least 0.3x the baseline's throughput.
  */
 import { createHmac, randomUUID } from "node:crypto";
@@ -33,12 +33,13 @@ import { createSqlTransport } from "../src/db/rpc/sql-transport.ts";
 import { createSql } from "../src/db/sql-client.ts";
 import { GITHUB_WEBHOOK_PATH } from "../src/http/webhooks/github-webhook-endpoint.ts";
 import { createLogger } from "../src/log/logger.ts";
+import { median, nextMessage, runLoad, type Summary } from "./bench-http.ts";
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 4000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SECRET = randomUUID();
-const WORKER = new URL("./bench-webhooks-load.mjs", import.meta.url);
+const FAKE_INNGEST = new URL("./bench-fake-inngest.mjs", import.meta.url);
 
 const body = JSON.stringify(shippedPayload("installation", "deleted"));
 const signature = `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`;
@@ -55,7 +56,7 @@ try {
   await migrate(admin);
   await admin.end();
 
-  const inngest = new Worker(WORKER, { workerData: { role: "inngest" } });
+  const inngest = new Worker(FAKE_INNGEST);
   const { port: inngestPort } = await nextMessage<{ port: number }>(inngest);
   closers.push(() => Promise.resolve(inngest.postMessage("close")));
 
@@ -120,28 +121,15 @@ try {
   await rm(dir, { recursive: true, force: true });
 }
 
-interface Summary {
-  perSec: number;
-  p50: number;
-  p99: number;
-  failures: number;
-}
-
-async function load(url: string, total: number): Promise<Summary> {
-  const worker = new Worker(WORKER, {
-    workerData: { role: "load", url, total, connections: CONNECTIONS, body, signature },
-  });
-  const r = await nextMessage<{ latencies: number[]; seconds: number; failures: number }>(worker);
-  const sorted = r.latencies.sort((a, b) => a - b);
-  const pct = (p: number) =>
-    sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-  return { perSec: sorted.length / r.seconds, p50: pct(50), p99: pct(99), failures: r.failures };
-}
-
-function nextMessage<T>(worker: Worker): Promise<T> {
-  return new Promise((resolve, reject) => {
-    worker.once("message", resolve);
-    worker.once("error", reject);
+function load(url: string, total: number): Promise<Summary> {
+  return runLoad({
+    url,
+    total,
+    connections: CONNECTIONS,
+    body,
+    headers: { "x-github-event": "installation", "x-hub-signature-256": signature },
+    freshIdHeader: "x-github-delivery",
+    okStatus: 202,
   });
 }
 
@@ -150,12 +138,6 @@ function report(
   rows: { n: number; forwarded: number; commits: number },
   events: number,
 ) {
-  // Medians over alternating rounds: one round slowed by the machine moves neither figure.
-  const median = (xs: number[]) => {
-    const sorted = [...xs].sort((a, b) => a - b);
-    const mid = Math.floor(sorted.length / 2);
-    return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  };
   const table = Object.entries(results).map(([variant, runs]) => ({
     variant,
     "deliveries/s": Math.round(median(runs.map((r) => r.perSec))),
