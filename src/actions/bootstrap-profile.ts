@@ -13,11 +13,13 @@ export interface BootstrapProfileDeps {
 /**
  * The sign-in action. The GitHub identity comes from auth.identities (inside the
  * RPC), so nothing the user can edit decides whose account, installation or audit
- * this is. The audit event carries identifiers only.
+ * this is. The audit event carries identifiers only. Human-only: signing in is a person's
+ * act; an automation key asks for an audit with request-audit.
  */
 export function bootstrapProfile(deps: BootstrapProfileDeps) {
   return defineAction({
     input: z.object({}).strict(),
+    humanOnly: true,
     async run({ session, logger }) {
       const [profile] = await deps.rpc.call("bootstrap_profile", { p_user_id: session.userId });
       if (!profile) throw new ActionError(500, "profile_not_returned");

@@ -23,6 +23,7 @@ const recommendation = async (id: number) =>
 describe("API-key sessions (actor source api_key)", () => {
   it("are refused with 403 human_only on every human-only action, and nothing changes", async () => {
     expect(HUMAN_ONLY.sort()).toEqual([
+      "bootstrap-profile",
       "claim-recommendation",
       "complete-recommendation",
       "create-api-key",
@@ -39,6 +40,7 @@ describe("API-key sessions (actor source api_key)", () => {
     );
     const { id: keyId, key } = await s.apiKey(token);
     const bodies: Record<string, object> = {
+      "bootstrap-profile": {},
       "claim-recommendation": { recommendationId: open },
       "release-recommendation": { recommendationId: held },
       "complete-recommendation": {
@@ -69,6 +71,8 @@ describe("API-key sessions (actor source api_key)", () => {
       keysBefore,
     );
     expect(await db.sql`select 1 from public.recommendation_completions`).toEqual([]);
+    // A key cannot sign in: no audit was queued on the owner's behalf.
+    expect(s.executor.stored.events.filter((e) => e.event.name === "audit/run")).toEqual([]);
     expect((await s.action("get-profile", key)).status).toBe(200);
   });
 

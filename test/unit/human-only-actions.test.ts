@@ -107,7 +107,7 @@ describe("human-only actions", () => {
     expect(ran).toEqual([]);
   });
 
-  it("marks exactly claim-, complete-, release-recommendation and key management human-only", () => {
+  it("marks exactly sign-in, claim-, complete-, release-recommendation and key management human-only", () => {
     const all = createActions({
       rpc: {} as RpcClient,
       inngest: {} as AppInngest,
@@ -117,6 +117,7 @@ describe("human-only actions", () => {
       .filter(([, def]) => def.humanOnly)
       .map(([name]) => name);
     expect(humanOnly.sort()).toEqual([
+      "bootstrap-profile",
       "claim-recommendation",
       "complete-recommendation",
       "create-api-key",
