@@ -91,6 +91,22 @@ describe("tables in public", () => {
                  and not has_table_privilege('service_role', c.oid, 'SELECT, INSERT, UPDATE, DELETE')
              ) as tables_without_dml`;
     expect(row).toEqual({ schema_usage: true, not_executable: null, tables_without_dml: null });
+    // Tables only SECURITY DEFINER functions write: service_role reads them, nothing more.
+    const readOnly = await db.sql<{ table: string; privileges: string[] }[]>`
+      select c.relname::text as table,
+             array(select p from unnest(array['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE',
+                                              'REFERENCES', 'TRIGGER']) p
+                    where has_table_privilege('service_role', c.oid, p)) as privileges
+        from pg_class c
+       where c.oid in ('public.api_keys'::regclass, 'public.candidate_repositories'::regclass,
+                       'public.issue_webhook_states'::regclass)
+       order by 1`;
+    expect(readOnly).toEqual(
+      ["api_keys", "candidate_repositories", "issue_webhook_states"].map((table) => ({
+        table,
+        privileges: ["SELECT"],
+      })),
+    );
     const ok = await asRole(
       db.sql,
       "service_role",
