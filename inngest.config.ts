@@ -15,6 +15,7 @@ import { createInstallationCreated } from "./src/inngest/functions/installation-
 import { createInstallationRepositories } from "./src/inngest/functions/installation-repositories.ts";
 import { createIssueFreshness } from "./src/inngest/functions/issue-freshness.ts";
 import { createInstallationStatus } from "./src/inngest/functions/installation-status.ts";
+import { createPruneWebhookRecords } from "./src/inngest/functions/prune-webhook-records.ts";
 import { createRedeliverWebhooks } from "./src/inngest/functions/redeliver-webhooks.ts";
 import { createRecommendationsBuild } from "./src/inngest/functions/recommendations-build.ts";
 import { createReleaseIdleClaims } from "./src/inngest/functions/release-idle-claims.ts";
@@ -44,6 +45,7 @@ export function createFunctions(client: AppInngest, deps: FunctionDeps): Inngest
     createRedeliverWebhooks(client, deps),
     createExpireRecommendations(client, deps),
     createReleaseIdleClaims(client, deps),
+    createPruneWebhookRecords(client, deps),
     createForwardWebhookDeliveries(client, deps),
     createVerifyCompletion(client, deps),
     createRecommendationsBuild(client, deps),

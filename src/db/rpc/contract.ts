@@ -305,6 +305,17 @@ export const rpcContract = {
       .strict(),
     z.object({ expired: z.number().int().min(0) }),
   ),
+  /** Retention: forwarded/ignored deliveries and issue verdicts older than p_before. */
+  prune_webhook_records: defineRpc(
+    z
+      .object({
+        p_before: z.date(),
+        p_limit: z.number().int().min(1).max(5000),
+        p_actor: systemActor,
+      })
+      .strict(),
+    z.object({ deliveries: z.number().int().min(0), issue_states: z.number().int().min(0) }),
+  ),
   release_idle_claims: defineRpc(
     z
       .object({ p_now: z.date(), p_limit: z.number().int().min(1).max(5000), p_actor: systemActor })
