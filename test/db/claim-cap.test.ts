@@ -54,11 +54,23 @@ describe("claim_recommendation_atomic under contention", () => {
     await db.sql.unsafe(`
       create schema if not exists naive;
       create or replace function naive.claim(p_rec_id bigint, p_user_id uuid) returns table (id bigint)
-      language sql as $$
-        update public.recommendations r set status = 'claimed', claimed_at = now(), claim_expires_at = now() + interval '14 days'
-        where r.id = p_rec_id and r.user_id = p_user_id and r.status = 'open'
-          and (select count(*) from public.recommendations c where c.user_id = p_user_id and c.status = 'claimed') < 3
-        returning r.id
+      language plpgsql as $$
+      declare
+        v_active bigint;
+      begin
+        select count(*) into v_active from public.recommendations c
+         where c.user_id = p_user_id and c.status = 'claimed';
+        -- Check, then act: the naive form's race, its window widened so that the control
+        -- races on any machine (it flaked when a loaded CPU ran the 24 calls one by one).
+        perform pg_sleep(0.3);
+        if v_active < 3 then
+          return query
+            update public.recommendations r
+               set status = 'claimed', claimed_at = now(), claim_expires_at = now() + interval '14 days'
+             where r.id = p_rec_id and r.user_id = p_user_id and r.status = 'open'
+            returning r.id;
+        end if;
+      end
       $$;`);
     const sql = createSql(db.url, { max: CONCURRENCY });
     const user = await createUser(db.sql);
