@@ -35,7 +35,13 @@ export type CandidateRefresh =
  * the run id, so a retry of the step takes its own lease back.
  */
 export async function refreshCandidates(
-  deps: { rpc: RpcClient; github: GitHubCandidateSource | null; actor: string },
+  deps: {
+    rpc: RpcClient;
+    github: GitHubCandidateSource | null;
+    actor: string;
+    /** REFRESH_WAIT_MS unless a test shortens it. */
+    waitMs?: number;
+  },
   installationId: number,
   repositories: string[],
   leaseOwner: string,
@@ -57,7 +63,9 @@ export async function refreshCandidates(
       ? null
       : await refreshLeased({ rpc, github, actor }, installationId, names, leaseOwner);
   // Another user's run is fetching the rest: rank what it stores, not an empty cache.
-  if (leasedByOthers.length > 0) await waitForRefreshes(rpc, leasedByOthers);
+  if (leasedByOthers.length > 0) {
+    await waitForRefreshes(rpc, leasedByOthers, deps.waitMs ?? REFRESH_WAIT_MS);
+  }
   return refreshed ?? { installationId, status: "fresh" };
 }
 
@@ -96,9 +104,13 @@ async function refreshLeased(
   };
 }
 
-/** Polls until the repositories are fresh, at most REFRESH_WAIT_MS (a lapsed holder's lease outlives it). */
-async function waitForRefreshes(rpc: RpcClient, repositories: string[]): Promise<void> {
-  const deadline = Date.now() + REFRESH_WAIT_MS;
+/** Polls until the repositories are fresh, at most `waitMs` (a lapsed holder's lease outlives it). */
+async function waitForRefreshes(
+  rpc: RpcClient,
+  repositories: string[],
+  waitMs: number,
+): Promise<void> {
+  const deadline = Date.now() + waitMs;
   while (Date.now() < deadline) {
     const pending = await rpc.call("pending_candidate_refreshes", {
       p_repositories: repositories,

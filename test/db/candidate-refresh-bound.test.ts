@@ -80,4 +80,40 @@ describe("the per-installation bound of recommendations-build (the refresh lease
     expect(cached!.n).toBe(6);
     await rpc.close();
   });
+
+  it("ranks what the cache holds once the wait runs out, when the run holding the lease died", async () => {
+    const rpc = createRpcClient(
+      createSqlTransport(createSql(db.url, { max: 2, role: "service_role" })),
+    );
+    const { github, searches } = countingGitHub();
+    const repos = ["lapsed-9103/a", "lapsed-9103/b"];
+    try {
+      // A run leased both repositories, then died before storing anything.
+      const leased = await rpc.call("claim_candidate_refresh", {
+        p_installation_id: 9103,
+        p_repositories: repos,
+        p_fresh_seconds: 1800,
+        p_lease_seconds: 300,
+        p_lease_owner: "run-that-died",
+        p_actor: ACTOR,
+      });
+      expect(leased).toHaveLength(2);
+      const result = await refreshCandidates(
+        { rpc, github, actor: ACTOR, waitMs: 300 },
+        9103,
+        repos,
+        `run-${randomUUID()}`,
+      );
+      // It neither searched (the lease is not its own) nor waited forever.
+      expect(result).toEqual({ installationId: 9103, status: "fresh" });
+      expect(searches.size).toBe(0);
+      const pending = await rpc.call("pending_candidate_refreshes", {
+        p_repositories: repos,
+        p_fresh_seconds: 1800,
+      });
+      expect(pending).toHaveLength(2);
+    } finally {
+      await rpc.close();
+    }
+  });
 });
