@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { RpcClient } from "../db/rpc/rpc-client.ts";
 import { ActionError, defineAction } from "../http/actions/index.ts";
 import type { AppInngest } from "../inngest/client.ts";
-import { auditRun } from "../inngest/events.ts";
+import { queueAudit } from "./queue-audit.ts";
 
 export interface BootstrapProfileDeps {
   rpc: RpcClient;
@@ -27,28 +27,20 @@ export function bootstrapProfile(deps: BootstrapProfileDeps) {
       if (profile.audited) return { ...result, audit: "already_audited" as const };
 
       const day = (deps.now?.() ?? new Date()).toISOString().slice(0, 10);
-      const event = auditRun.create(
+      // Inngest drops a second event with the same id within 24 h: repeated sign-ins on one
+      // day queue one audit, unless the user's installation changed in between.
+      const eventId = `audit-run:${session.userId}:${day}:${profile.installation_id ?? "none"}`;
+      await queueAudit(
+        deps.inngest,
         {
           userId: session.userId,
           githubLogin: profile.github_login,
           githubId: profile.github_id,
-          ...(profile.installation_id ? { installationId: profile.installation_id } : {}),
+          installationId: profile.installation_id,
         },
-        // Inngest drops a second event with the same id within 24 h: repeated sign-ins on
-        // one day queue one audit, unless the user's installation changed in between.
-        { id: `audit-run:${session.userId}:${day}:${profile.installation_id ?? "none"}` },
+        eventId,
+        logger,
       );
-      try {
-        await deps.inngest.send(event);
-      } catch (err) {
-        // The profile write is idempotent and the event id dedupes: the client can simply retry.
-        logger.error({ err }, "[actions] audit/run not queued");
-        throw new ActionError(
-          503,
-          "audit_not_queued",
-          "the audit could not be queued; retry shortly",
-        );
-      }
       return { ...result, audit: "queued" as const };
     },
   });

@@ -1,9 +1,9 @@
 import { z } from "zod";
 import type { RpcClient } from "../db/rpc/rpc-client.ts";
 import { ProfileMissingError } from "../db/rpc/errors.ts";
-import { ActionError, defineAction } from "../http/actions/index.ts";
+import { defineAction } from "../http/actions/index.ts";
 import type { AppInngest } from "../inngest/client.ts";
-import { auditRun } from "../inngest/events.ts";
+import { queueAudit } from "./queue-audit.ts";
 
 export interface RequestAuditDeps {
   rpc: RpcClient;
@@ -36,25 +36,17 @@ export function requestAudit(deps: RequestAuditDeps) {
       // Inngest drops a second event with the same id within 24 h: a script asking in a loop
       // queues one audit per user per UTC hour (per installation, should one appear).
       const id = `audit-run:${session.userId}:request:${hour}:${ctx.installation_id ?? "none"}`;
-      const event = auditRun.create(
+      await queueAudit(
+        deps.inngest,
         {
           userId: session.userId,
           githubLogin: ctx.github_login,
           githubId: ctx.github_id,
-          ...(ctx.installation_id ? { installationId: ctx.installation_id } : {}),
+          installationId: ctx.installation_id,
         },
-        { id },
+        id,
+        logger,
       );
-      try {
-        await deps.inngest.send(event);
-      } catch (err) {
-        logger.error({ err }, "[actions] audit/run not queued");
-        throw new ActionError(
-          503,
-          "audit_not_queued",
-          "the audit could not be queued; retry shortly",
-        );
-      }
       return { status: "queued" as const, eventId: id };
     },
   });
