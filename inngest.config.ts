@@ -17,6 +17,7 @@ import { createIssueFreshness } from "./src/inngest/functions/issue-freshness.ts
 import { createInstallationStatus } from "./src/inngest/functions/installation-status.ts";
 import { createPruneWebhookRecords } from "./src/inngest/functions/prune-webhook-records.ts";
 import { createRedeliverWebhooks } from "./src/inngest/functions/redeliver-webhooks.ts";
+import { createRefreshRecommendations } from "./src/inngest/functions/refresh-recommendations.ts";
 import { createRecommendationsBuild } from "./src/inngest/functions/recommendations-build.ts";
 import { createReleaseIdleClaims } from "./src/inngest/functions/release-idle-claims.ts";
 import { createForwardWebhookDeliveries } from "./src/inngest/functions/forward-webhook-deliveries.ts";
@@ -46,6 +47,7 @@ export function createFunctions(client: AppInngest, deps: FunctionDeps): Inngest
     createExpireRecommendations(client, deps),
     createReleaseIdleClaims(client, deps),
     createPruneWebhookRecords(client, deps),
+    createRefreshRecommendations(client, deps),
     createForwardWebhookDeliveries(client, deps),
     createVerifyCompletion(client, deps),
     createRecommendationsBuild(client, deps),

@@ -305,6 +305,13 @@ export const rpcContract = {
       .strict(),
     z.object({ expired: z.number().int().min(0) }),
   ),
+  /** Users the daily refresh builds for (reach an active installation), keyset by id. */
+  recommendation_refresh_users: defineRpc(
+    z
+      .object({ p_after: z.string().uuid().nullable(), p_limit: z.number().int().min(1).max(5000) })
+      .strict(),
+    z.object({ user_id: z.string().uuid() }),
+  ),
   /** Retention: forwarded/ignored deliveries and issue verdicts older than p_before. */
   prune_webhook_records: defineRpc(
     z

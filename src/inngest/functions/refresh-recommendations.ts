@@ -1,0 +1,62 @@
+import { cron } from "inngest";
+import type { AppInngest } from "../client.ts";
+import { recommendationsBuildRequested } from "../events.ts";
+import { permanentErrorsEndRuns } from "../permanent-rpc.ts";
+import type { SweepDeps } from "./expire-recommendations.ts";
+
+/** Users per page: one step reads them, one step.sendEvent asks for their builds. */
+export const REFRESH_PAGE = 1000;
+/** 200 steps at most per run (Inngest allows 1,000); past 100,000 users, split the run. */
+export const REFRESH_MAX_PAGES = 100;
+
+/**
+ * Daily at 06:00 UTC: asks for a recommendations build (recommendations/build.requested)
+ * for every user who reaches an active installation, so recommendations that expired after
+ * 7 days come back, from candidates the shared cache keeps fresh (one GitHub search per
+ * installation, however many of its users build). Fans out with step.sendEvent, a page at a
+ * time, never inngest.send in a step; the event id is per user per UTC day, so a retry or a
+ * rerun the same day sends nothing Inngest has not already dropped.
+ */
+export function createRefreshRecommendations(inngest: AppInngest, deps: SweepDeps) {
+  const rpc = permanentErrorsEndRuns(deps.rpc);
+  return inngest.createFunction(
+    {
+      id: "refresh-recommendations",
+      triggers: [cron("0 6 * * *")],
+      singleton: { mode: "skip" },
+      retries: 3,
+    },
+    async ({ step }) => {
+      const day = await step.run("read-clock", () =>
+        (deps.now?.() ?? new Date()).toISOString().slice(0, 10),
+      );
+      let requested = 0;
+      let after: string | null = null;
+      for (let page = 1; page <= REFRESH_MAX_PAGES; page++) {
+        const cursor: string | null = after;
+        const users: string[] = await step.run(`find-users-${page}`, async (): Promise<string[]> =>
+          (
+            await rpc.call("recommendation_refresh_users", {
+              p_after: cursor,
+              p_limit: REFRESH_PAGE,
+            })
+          ).map((row) => row.user_id),
+        );
+        if (users.length === 0) break;
+        await step.sendEvent(
+          `request-builds-${page}`,
+          users.map((userId) =>
+            recommendationsBuildRequested.create(
+              { userId },
+              { id: `recommendations-refresh:${userId}:${day}` },
+            ),
+          ),
+        );
+        requested += users.length;
+        after = users.at(-1)!;
+        if (users.length < REFRESH_PAGE) break;
+      }
+      return { day, requested };
+    },
+  );
+}
