@@ -1,7 +1,15 @@
 import { run } from "@bufbuild/cel";
 import { describe, expect, it } from "vitest";
 import { auditCompleted, recommendationsBuildRequested } from "../../src/inngest/events.ts";
-import { RECOMMENDATIONS_USER_KEY } from "../../src/inngest/functions/recommendations-build.ts";
+import { createLogger } from "../../src/log/logger.ts";
+import type { RpcClient } from "../../src/db/rpc/rpc-client.ts";
+import { readEnv } from "../../src/config/env.ts";
+import { createInngestClient } from "../../src/inngest/client.ts";
+import {
+  createRecommendationsBuild,
+  RECOMMENDATIONS_BUILD_LIMIT,
+  RECOMMENDATIONS_USER_KEY,
+} from "../../src/inngest/functions/recommendations-build.ts";
 
 const USER_A = "0f6a4f5e-8a51-4a43-9a8b-1a2b3c4d5e6f";
 const USER_B = "6c1f2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f";
@@ -30,5 +38,20 @@ describe("recommendations-build flow-control key", () => {
     for (const type of [auditCompleted, recommendationsBuildRequested]) {
       expect(Object.keys(type.schema.shape)).not.toContain("installationId");
     }
+  });
+
+  it("caps build steps across all users, so the daily fan-out queues (two constraints, Inngest's maximum)", () => {
+    const fn = createRecommendationsBuild(
+      createInngestClient({ env: readEnv({ NODE_ENV: "test" }) }),
+      {
+        rpc: {} as RpcClient,
+        github: null,
+        logger: createLogger({ level: "silent" }),
+      },
+    );
+    expect(fn.opts.concurrency).toEqual([
+      { key: RECOMMENDATIONS_USER_KEY, limit: 1 },
+      { limit: RECOMMENDATIONS_BUILD_LIMIT },
+    ]);
   });
 });

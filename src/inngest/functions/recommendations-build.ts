@@ -45,6 +45,9 @@ export interface RecommendationsBuildResult {
  * GitHub, rank (pure), upsert. Retries and reruns converge: the upsert is unique per
  * (user, issue) and leaves rows the user acted on untouched.
  */
+/** Build steps executing at once across all users. */
+export const RECOMMENDATIONS_BUILD_LIMIT = 20;
+
 export function createRecommendationsBuild(inngest: AppInngest, deps: RecommendationsBuildDeps) {
   const rpc = permanentErrorsEndRuns(deps.rpc);
   return inngest.createFunction(
@@ -54,7 +57,12 @@ export function createRecommendationsBuild(inngest: AppInngest, deps: Recommenda
       // Transient GitHub/database faults are retried; permanent ones end the run at once.
       retries: 4,
       // One build per user at a time: two would rank the same cache and write the same rows.
-      concurrency: [{ key: RECOMMENDATIONS_USER_KEY, limit: 1 }],
+      // And at most RECOMMENDATIONS_BUILD_LIMIT steps in all, so the daily fan-out of every
+      // user's build (refresh-recommendations) queues instead of flooding Postgres.
+      concurrency: [
+        { key: RECOMMENDATIONS_USER_KEY, limit: 1 },
+        { limit: RECOMMENDATIONS_BUILD_LIMIT },
+      ],
     },
     async ({ event, step, runId }): Promise<RecommendationsBuildResult> => {
       const { userId } = event.data;
