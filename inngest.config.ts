@@ -15,6 +15,7 @@ import { createInstallationCreated } from "./src/inngest/functions/installation-
 import { createInstallationRepositories } from "./src/inngest/functions/installation-repositories.ts";
 import { createIssueFreshness } from "./src/inngest/functions/issue-freshness.ts";
 import { createInstallationStatus } from "./src/inngest/functions/installation-status.ts";
+import { createOrganizationMembers } from "./src/inngest/functions/organization-members.ts";
 import { createPruneWebhookRecords } from "./src/inngest/functions/prune-webhook-records.ts";
 import { createRedeliverWebhooks } from "./src/inngest/functions/redeliver-webhooks.ts";
 import { createRefreshRecommendations } from "./src/inngest/functions/refresh-recommendations.ts";
@@ -41,6 +42,7 @@ export function createFunctions(client: AppInngest, deps: FunctionDeps): Inngest
     createAuditRun(client, deps),
     createInstallationCreated(client, deps),
     createInstallationStatus(client, deps),
+    createOrganizationMembers(client, deps),
     createInstallationRepositories(client, deps),
     createDeadLetter(client, deps),
     createRedeliverWebhooks(client, deps),

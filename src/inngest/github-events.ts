@@ -82,3 +82,18 @@ export const githubIssueLabeled = eventType("github/issue.labeled", { schema: is
 export function forwardedEventId(deliveryId: string): string {
   return `github-delivery:${deliveryId}`;
 }
+
+/**
+ * `organization` member_added / member_removed for an organisation the App is installed on:
+ * who reaches the installation's repositories besides its account and installer. The
+ * member's GitHub id only; the order of deliveries is the intake's receipt time.
+ */
+const memberOnly = z
+  .object({ deliveryId, installationId: positiveId, memberId: positiveId })
+  .strict();
+export const githubOrganizationMemberAdded = eventType("github/organization-member.added", {
+  schema: memberOnly,
+});
+export const githubOrganizationMemberRemoved = eventType("github/organization-member.removed", {
+  schema: memberOnly,
+});

@@ -16,6 +16,8 @@ import {
   githubIssueTransferred,
   githubIssueUnassigned,
   githubIssueUnlabeled,
+  githubOrganizationMemberAdded,
+  githubOrganizationMemberRemoved,
 } from "../inngest/github-events.ts";
 
 /** Every event a webhook delivery may be forwarded as (the contract in github-events.ts). */
@@ -34,6 +36,8 @@ export const FORWARDED_EVENT_TYPES = [
   githubIssueReopened,
   githubIssueUnassigned,
   githubIssueLabeled,
+  githubOrganizationMemberAdded,
+  githubOrganizationMemberRemoved,
 ] as const;
 
 export type ForwardedEventType = (typeof FORWARDED_EVENT_TYPES)[number];

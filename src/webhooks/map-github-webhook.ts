@@ -49,10 +49,18 @@ const REPOSITORY_ACTIONS: Record<string, ForwardedEventName> = {
   removed: "github/installation-repositories.changed",
 };
 
+/** organization.<action>: the membership changes (invitations change nothing yet). */
+const ORGANIZATION_ACTIONS: Record<string, ForwardedEventName> = {
+  member_added: "github/organization-member.added",
+  member_removed: "github/organization-member.removed",
+};
+const memberPayload = z.object({ membership: z.object({ user: z.object({ id: anything }) }) });
+
 const TABLES: Record<string, Record<string, ForwardedEventName>> = {
   installation: INSTALLATION_ACTIONS,
   installation_repositories: REPOSITORY_ACTIONS,
   issues: ISSUE_ACTIONS,
+  organization: ORGANIZATION_ACTIONS,
 };
 
 /**
@@ -76,11 +84,17 @@ export function mapGitHubWebhook(
   const data: Record<string, unknown> = { deliveryId, installationId };
   if (target === "github/installation.created") Object.assign(data, createdFields(payload));
   if (event === "issues") Object.assign(data, issueEventFields(action!, payload));
+  if (event === "organization") Object.assign(data, memberFields(payload));
   const checked = checkForwardedData(target, data, deliveryId);
   if (!checked.ok || installationId === null) {
     return { kind: "invalid", action, fields: checked.ok ? ["installationId"] : checked.fields };
   }
   return { kind: "forward", action, installationId, event: { name: target, data: checked.data } };
+}
+
+function memberFields(payload: unknown): Record<string, unknown> {
+  const parsed = memberPayload.safeParse(payload);
+  return parsed.success ? { memberId: parsed.data.membership.user.id } : {};
 }
 
 function createdFields(payload: unknown): Record<string, unknown> {

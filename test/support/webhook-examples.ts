@@ -142,3 +142,33 @@ export function issuesExample(action: string): IssuesPayload {
   }
   return payload;
 }
+
+export interface OrganizationPayload {
+  action: string;
+  installation?: { id: number };
+  membership: { user: { id: number } | null; role?: string; state?: string };
+  organization: { id: number; login: string };
+  [key: string]: unknown;
+}
+
+/**
+ * A shipped `organization` example as a GitHub App receives it (with an installation).
+ * @octokit/webhooks-examples ships member_added only: member_removed is that example with
+ * its action changed, which is all that differs in what the intake reads.
+ */
+export function organizationExample(
+  action: "member_added" | "member_removed",
+  installationId = 42,
+): OrganizationPayload {
+  const root = path.dirname(
+    createRequire(import.meta.url).resolve("@octokit/webhooks-examples/package.json"),
+  );
+  const index = JSON.parse(
+    readFileSync(path.join(root, "api.github.com", "index.json"), "utf8"),
+  ) as { name: string; examples: OrganizationPayload[] }[];
+  const found = index
+    .find((e) => e.name === "organization")!
+    .examples.find((p) => p.action === "member_added");
+  if (!found) throw new Error("@octokit/webhooks-examples has no organization.member_added");
+  return { ...structuredClone(found), action, installation: { id: installationId } };
+}

@@ -305,6 +305,22 @@ export const rpcContract = {
       .strict(),
     z.object({ expired: z.number().int().min(0) }),
   ),
+  /** organization member_added/removed, ordered by the delivery's receipt time. */
+  apply_installation_member: defineRpc(
+    z
+      .object({
+        p_installation_id: id,
+        p_github_user_id: id,
+        p_member: z.boolean(),
+        p_delivery_id: deliveryId,
+        p_actor: systemActor,
+      })
+      .strict(),
+    z.object({
+      status: z.enum(["recorded", "stale", "unrelated"]),
+      member: z.boolean().nullable(),
+    }),
+  ),
   /** Users the daily refresh builds for (reach an active installation), keyset by id. */
   recommendation_refresh_users: defineRpc(
     z
