@@ -33,6 +33,11 @@ export interface InstallationRepository {
 export interface GitHubInstallationSource {
   /** Every repository the installation can reach (GET /installation/repositories, all pages). */
   listInstallationRepositories(installationId: number): Promise<InstallationRepository[]>;
+  /**
+   * The GitHub ids of the organisation's members (GET /orgs/{org}/members, all pages), with
+   * the installation's token: needs the App's organisation Members (read) permission.
+   */
+  listOrganizationMembers(installationId: number, org: string): Promise<number[]>;
 }
 
 export interface RedeliverySummary {
@@ -167,6 +172,21 @@ export function createGitHubApp(options: GitHubAppOptions): GitHubApp {
         const mapped = toGitHubError(error, installationId);
         const { code, status } = mapped as { code?: unknown; status?: unknown };
         log?.warn({ installationId, code, status }, "[github] listing repositories failed");
+        throw mapped;
+      }
+    },
+    async listOrganizationMembers(installationId, org) {
+      try {
+        const octokit = await app.getInstallationOctokit(installationId);
+        const members = await octokit.paginate("GET /orgs/{org}/members", {
+          org,
+          per_page: 100,
+        });
+        return members.map((m) => m.id);
+      } catch (error) {
+        const mapped = toGitHubError(error, installationId);
+        const { code, status } = mapped as { code?: unknown; status?: unknown };
+        log?.warn({ installationId, code, status }, "[github] listing members failed");
         throw mapped;
       }
     },

@@ -75,4 +75,35 @@ describe("apply_installation_member", () => {
       await db.sql`select 1 from public.github_installation_members where github_user_id = 78`,
     ).toEqual([]);
   });
+
+  it("sync_installation_members replaces the list as of its delivery, and overrides nothing newer", async () => {
+    const installationId = await createInstallation(db.sql, { accountId: 4_400_003 });
+    const installed = await delivery(10);
+    const removedLater = await delivery(5);
+    // A webhook received after the installation: user 91 left.
+    await apply(installationId, 91, false, removedLater);
+    const sync = (ids: number[], deliveryId: string) =>
+      rpc.call("sync_installation_members", {
+        p_installation_id: installationId,
+        p_member_ids: ids,
+        p_delivery_id: deliveryId,
+        p_actor: ACTOR,
+      });
+    // GitHub's list, read at run time, still had 91 (or the sync is a rerun): 91 stays out.
+    expect(await sync([90, 91, 92], installed)).toEqual([{ status: "synced", members: 2 }]);
+    // A later list without 92 (a rerun of a newer delivery) removes it.
+    const newer = await delivery(1);
+    expect(await sync([90], newer)).toEqual([{ status: "synced", members: 1 }]);
+    const rows = await db.sql<{ github_user_id: number; member: boolean }[]>`
+      select github_user_id, member from public.github_installation_members
+       where installation_id = ${installationId} order by github_user_id`;
+    expect(rows).toEqual([
+      { github_user_id: 90, member: true },
+      { github_user_id: 91, member: false },
+      { github_user_id: 92, member: false },
+    ]);
+    // An unrecorded delivery orders before everything: it fills in, and overrides nothing.
+    expect(await sync([93], randomUUID())).toEqual([{ status: "synced", members: 2 }]);
+    expect(await sync([], randomUUID())).toEqual([{ status: "synced", members: 2 }]);
+  });
 });

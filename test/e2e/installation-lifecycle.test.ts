@@ -199,3 +199,61 @@ describe("installation status and repositories", () => {
     expect(await installation(81_999_999)).toBeUndefined();
   });
 });
+
+describe("installation created for an organisation: its members", () => {
+  const orgCreated = (installationId: number, login: string, installer: User) => {
+    const evt = created(
+      installationId,
+      { id: randomUUID(), login, githubId: 92_000_000 + (installationId % 1000) },
+      installer,
+    );
+    return { ...evt, data: { ...evt.data, accountType: "Organization" } };
+  };
+  const members = (installationId: number) =>
+    db.sql<{ github_user_id: number; member: boolean; updated_by: string }[]>`
+      select github_user_id, member, updated_by from public.github_installation_members
+       where installation_id = ${installationId} order by github_user_id`;
+
+  it("records the members GitHub lists, so they reach its repositories; a rerun changes nothing", async () => {
+    const s = stack.arrange();
+    const installer = await createUser(db.sql);
+    const member = await createUser(db.sql);
+    s.fake.state.orgMembers.set("members-org", [member.githubId, 4_242]);
+    s.fake.state.repositories.set(81_000_101, [
+      { id: 611, full_name: "members-org/app", private: false },
+    ]);
+    const [run] = await s.executor.send(orgCreated(81_000_101, "members-org", installer));
+    expect(run).toMatchObject({
+      status: "completed",
+      result: { members: { status: "synced", members: 2 } },
+    });
+    expect(await members(81_000_101)).toEqual(
+      [member.githubId, 4_242]
+        .sort((a, b) => a - b)
+        .map((id) => ({
+          github_user_id: id,
+          member: true,
+          updated_by: ACTOR,
+        })),
+    );
+    const reach =
+      await db.sql`select repo_full_name from public.recommendation_build_context(${member.id}::uuid)`;
+    expect(reach).toEqual([{ repo_full_name: "members-org/app" }]);
+
+    const before = await members(81_000_101);
+    await s.executor.rerun(run!);
+    expect(await members(81_000_101)).toEqual(before);
+  });
+
+  it("without the Members permission (GitHub 403) records none and still completes", async () => {
+    const s = stack.arrange();
+    const installer = await createUser(db.sql);
+    s.fake.state.orgMembers.set("private-org", "forbidden");
+    const [run] = await s.executor.send(orgCreated(81_000_102, "private-org", installer));
+    expect(run).toMatchObject({
+      status: "completed",
+      result: { members: { status: "skipped", reason: "members_not_permitted" } },
+    });
+    expect(await members(81_000_102)).toEqual([]);
+  });
+});

@@ -30,6 +30,7 @@ export type RequestKind =
   | "rest-repos"
   | "rest-pulls"
   | "installation-repos"
+  | "org-members"
   | "issue-search";
 
 /** A repository as GET /installation/repositories lists it (the fields this service reads). */
@@ -46,6 +47,11 @@ export interface FakeGitHubState extends FakeDeliveriesState, FakePullsState {
   graphqlModes: Map<string, GraphqlMode>;
   /** GET /installation/repositories per installation; absent = none. */
   repositories: Map<number, FakeRepository[]>;
+  /**
+   * GET /orgs/{org}/members per organisation login: the members' GitHub ids, or "forbidden"
+   * (the App lacks the Members permission: 403). Absent = 404, as for an unknown org.
+   */
+  orgMembers: Map<string, number[] | "forbidden">;
   /** Issues per repository full name, for the candidate search; absent = none. */
   issues: Map<string, FakeIssue[]>;
   /** What auditGraphqlResponse answers for a login; absent = its defaults. */
@@ -102,6 +108,7 @@ export function createFakeGitHub(options: FakeGitHubOptions): {
     installationModes: new Map(),
     graphqlModes: new Map(),
     repositories: new Map(),
+    orgMembers: new Map(),
     pulls: new Map(),
     repositoryIds: new Map(),
     issues: new Map(),
@@ -118,6 +125,7 @@ export function createFakeGitHub(options: FakeGitHubOptions): {
       "rest-repos": 0,
       "rest-pulls": 0,
       "installation-repos": 0,
+      "org-members": 0,
       "issue-search": 0,
     },
     mints: new Map(),
@@ -230,12 +238,27 @@ export function createFakeGitHub(options: FakeGitHubOptions): {
     },
   );
 
+  const orgMembers = http.get(`${baseUrl}/orgs/:org/members`, async ({ request, params }) => {
+    const refused = await context.admit("org-members", request);
+    if (refused) return refused;
+    const members = state.orgMembers.get(String(params["org"]));
+    if (members === "forbidden") {
+      return HttpResponse.json(
+        { message: "Resource not accessible by integration" },
+        { status: 403 },
+      );
+    }
+    if (!members) return HttpResponse.json({ message: "Not Found" }, { status: 404 });
+    return HttpResponse.json(members.map((id) => ({ id, login: `member-${id}`, type: "User" })));
+  });
+
   return {
     handlers: [
       mint,
       ...issueSearchHandlers(graphqlUrlFor(baseUrl), context),
       graphql,
       installationRepos,
+      orgMembers,
       ...deliveryHandlers(baseUrl, state, async (authorization) => {
         const verified = await verifyJwt(authorization);
         if ("jwt" in verified) state.appJwts.push(verified.jwt);

@@ -321,6 +321,21 @@ export const rpcContract = {
       member: z.boolean().nullable(),
     }),
   ),
+  /** The organisation's members as GitHub lists them at installation, stamped with its delivery. */
+  sync_installation_members: defineRpc(
+    z
+      .object({
+        p_installation_id: id,
+        p_member_ids: z.array(id).max(100_000),
+        p_delivery_id: deliveryId,
+        p_actor: systemActor,
+      })
+      .strict(),
+    z.object({
+      status: z.enum(["synced", "unrelated"]),
+      members: z.number().int().min(0).nullable(),
+    }),
+  ),
   /** Users the daily refresh builds for (reach an active installation), keyset by id. */
   recommendation_refresh_users: defineRpc(
     z

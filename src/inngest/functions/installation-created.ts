@@ -4,7 +4,7 @@ import type { AppInngest } from "../client.ts";
 import { auditRun } from "../events.ts";
 import { githubInstallationCreated } from "../github-events.ts";
 import { permanentErrorsEndRuns } from "../permanent-rpc.ts";
-import { INSTALLATIONS_ACTOR, syncRepositories } from "./installation-sync.ts";
+import { INSTALLATIONS_ACTOR, syncMembers, syncRepositories } from "./installation-sync.ts";
 
 export interface InstallationFunctionDeps {
   rpc: RpcClient;
@@ -45,6 +45,18 @@ export function createInstallationCreated(inngest: AppInngest, deps: Installatio
       const repositories = await step.run("sync-repositories", () =>
         syncRepositories({ rpc, github: deps.github }, installationId, deliveryId),
       );
+      // An organisation's members reach its repositories too; later changes come by webhook.
+      const members =
+        event.data.accountType === "Organization"
+          ? await step.run("sync-members", () =>
+              syncMembers(
+                { rpc, github: deps.github },
+                installationId,
+                event.data.accountLogin,
+                deliveryId,
+              ),
+            )
+          : null;
       if (linked.length > 0) {
         // An id distinct from sign-in's: a redelivery or rerun queues nothing twice.
         await step.sendEvent(
@@ -62,7 +74,7 @@ export function createInstallationCreated(inngest: AppInngest, deps: Installatio
           ),
         );
       }
-      return { installationId, auditsQueued: linked.length, repositories };
+      return { installationId, auditsQueued: linked.length, repositories, members };
     },
   );
 }
