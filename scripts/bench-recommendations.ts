@@ -3,11 +3,9 @@
  *
  * A fresh embedded Postgres in a temporary folder (removed at the end) and msw playing
  * GitHub (test/support/github-msw.ts: 100 ms added to every answer, any unhandled request
- * an error). 1,000 users over 20 installations' repositories: 20 organisations of 50 users,
- * each with 5 repositories of 8 issues. The schema links a user to an installation only as
- * its account or its installer (recommendation_build_context), so each user reaches their
- * organisation's repositories through an installation row of their own; the 20 repository
- * sets are what GitHub would see as 20 installations.
+ * an error). 1,000 users over 20 installations: 20 organisations, each with the App installed,
+ * 5 repositories of 8 issues and 50 users who reach them as members
+ * (github_installation_members, as the `organization` webhooks record them).
  * (a) ours: recommendations-build's steps in order, in process (the modules the function
  *     runs: staleRepositories, refreshCandidates with its lease and shared cache,
  *     loadRankingInput, rankInput, writeRecommendations), with the service's GitHub App client;
@@ -124,32 +122,45 @@ async function arrange(sql: Sql): Promise<User[]> {
     insert into public.profiles ${sql(
       users.map((u) => ({ id: u.id, github_id: u.githubId, updated_by: "system:bench" })),
     )}`;
+  // One organisation installation per organisation, its users reaching it as members.
+  const orgs = Array.from({ length: ORGS }, (_, org) => org);
   await sql`
     insert into public.github_installations ${sql(
+      orgs.map((org) => ({
+        id: 1_000_000 + org,
+        account_id: 6_000_000 + org,
+        account_login: `bench-org-${org}`,
+        account_type: "Organization",
+        installed_by_github_id: users.find((u) => u.org === org)!.githubId,
+        updated_by: "system:bench",
+      })),
+    )}`;
+  await sql`
+    insert into public.github_installation_members ${sql(
       users.map((u) => ({
-        id: 1_000_000 + u.n,
-        account_id: u.githubId,
-        account_login: `bench-user-${u.n}`,
-        account_type: "User",
-        installed_by_github_id: u.githubId,
+        installation_id: 1_000_000 + u.org,
+        github_user_id: u.githubId,
+        member: true,
+        as_of: new Date(),
+        last_delivery_id: `bench-${u.n}`,
         updated_by: "system:bench",
       })),
     )}`;
   await sql`
     insert into public.github_installation_repositories ${sql(
-      users.flatMap((u) =>
+      orgs.flatMap((org) =>
         Array.from({ length: REPOS_PER_ORG }, (_, r) => ({
-          installation_id: 1_000_000 + u.n,
-          repository_id: 900_000 + u.org * 100 + r,
-          full_name: repoName(u.org, r),
+          installation_id: 1_000_000 + org,
+          repository_id: 900_000 + org * 100 + r,
+          full_name: repoName(org, r),
           updated_by: "system:bench",
         })),
       ),
     )}`;
-  return users.map(({ id, n, org }) => ({ id, org, installationId: 1_000_000 + n }));
+  return users.map(({ id, org }) => ({ id, org, installationId: 1_000_000 + org }));
 }
 
-/** Fills the fake GitHub: every user's installation reaches its organisation's repositories. */
+/** Fills the fake GitHub: each organisation's installation lists its repositories. */
 function fakeGitHub(users: User[]) {
   const fake = createFakeGitHub({
     baseUrl: BASE_URL,
