@@ -256,4 +256,24 @@ describe("installation created for an organisation: its members", () => {
     });
     expect(await members(81_000_102)).toEqual([]);
   });
+
+  it("reads the members once the permissions are accepted, when the Members permission came late", async () => {
+    const s = stack.arrange();
+    const installer = await createUser(db.sql);
+    s.fake.state.orgMembers.set("late-org", "forbidden");
+    await s.executor.send(orgCreated(81_000_103, "late-org", installer));
+    expect(await members(81_000_103)).toEqual([]);
+
+    s.fake.state.orgMembers.set("late-org", [5_151]);
+    const [run] = await s.executor.send(
+      installationEvent("github/installation.permissions-accepted", 81_000_103),
+    );
+    expect(run).toMatchObject({
+      status: "completed",
+      result: { installationStatus: "active", members: { status: "synced", members: 1 } },
+    });
+    expect(await members(81_000_103)).toEqual([
+      { github_user_id: 5_151, member: true, updated_by: ACTOR },
+    ]);
+  });
 });

@@ -321,6 +321,14 @@ export const rpcContract = {
       member: z.boolean().nullable(),
     }),
   ),
+  installation_account: defineRpc(
+    z.object({ p_installation_id: id }).strict(),
+    z.object({
+      account_login: z.string(),
+      account_type: z.enum(["User", "Organization", "Enterprise"]),
+      status: z.enum(["active", "suspended", "deleted"]),
+    }),
+  ),
   /** The organisation's members as GitHub lists them at installation, stamped with its delivery. */
   sync_installation_members: defineRpc(
     z

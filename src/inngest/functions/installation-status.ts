@@ -8,7 +8,7 @@ import {
 } from "../github-events.ts";
 import { permanentErrorsEndRuns } from "../permanent-rpc.ts";
 import { type InstallationFunctionDeps, PER_INSTALLATION } from "./installation-created.ts";
-import { INSTALLATIONS_ACTOR } from "./installation-sync.ts";
+import { INSTALLATIONS_ACTOR, syncMembers } from "./installation-sync.ts";
 
 /** What each event does to the installation's status (null: record the delivery only). */
 const TRANSITIONS = new Map<
@@ -24,11 +24,12 @@ const TRANSITIONS = new Map<
 /**
  * deleted / suspend / unsuspend / new_permissions_accepted. Deletion is final in the
  * database, so a late or replayed suspend/unsuspend never revives a deleted installation.
+ * Accepted permissions re-read an organisation's members (the Members permission may be new).
  * Audits only use active installations, so later ones end skipped, never retried.
  */
 export function createInstallationStatus(
   inngest: AppInngest,
-  deps: Pick<InstallationFunctionDeps, "rpc">,
+  deps: Pick<InstallationFunctionDeps, "rpc" | "github">,
 ) {
   const rpc = permanentErrorsEndRuns(deps.rpc);
   return inngest.createFunction(
@@ -58,7 +59,23 @@ export function createInstallationStatus(
         }),
       );
       if (!row) return { status: "unknown_installation" as const };
-      return { status: "recorded" as const, installationStatus: row.status };
+      // Newly granted permissions may include Members: read the organisation's list now.
+      const members =
+        event.name === githubInstallationPermissionsAccepted.name && row.status === "active"
+          ? await step.run("sync-members", async () => {
+              const [account] = await rpc.call("installation_account", {
+                p_installation_id: event.data.installationId,
+              });
+              if (account?.account_type !== "Organization") return null;
+              return syncMembers(
+                { rpc, github: deps.github },
+                event.data.installationId,
+                account.account_login,
+                event.data.deliveryId,
+              );
+            })
+          : null;
+      return { status: "recorded" as const, installationStatus: row.status, members };
     },
   );
 }
