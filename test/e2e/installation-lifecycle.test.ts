@@ -243,6 +243,10 @@ describe("installation created for an organisation: its members", () => {
     const before = await members(81_000_101);
     await s.executor.rerun(run!);
     expect(await members(81_000_101)).toEqual(before);
+    // The installation token that listed them is nowhere Inngest stores anything.
+    expect(s.fake.state.requests["org-members"]).toBe(2);
+    const stored = s.executor.storedText();
+    for (const secret of s.secrets()) expect(stored.includes(secret)).toBe(false);
   });
 
   it("without the Members permission (GitHub 403) records none and still completes", async () => {
