@@ -78,6 +78,17 @@ export const githubIssueTransferred = eventType("github/issue.transferred", {
 export const githubIssueReopened = eventType("github/issue.reopened", { schema: issueOnly });
 export const githubIssueUnassigned = eventType("github/issue.unassigned", { schema: issueOnly });
 export const githubIssueLabeled = eventType("github/issue.labeled", { schema: issueOnly });
+/** Every `issues` event: issue-freshness's triggers, and what the intake may forward. */
+export const GITHUB_ISSUE_EVENTS = [
+  githubIssueClosed,
+  githubIssueAssigned,
+  githubIssueUnlabeled,
+  githubIssueDeleted,
+  githubIssueTransferred,
+  githubIssueReopened,
+  githubIssueUnassigned,
+  githubIssueLabeled,
+] as const;
 
 export function forwardedEventId(deliveryId: string): string {
   return `github-delivery:${deliveryId}`;

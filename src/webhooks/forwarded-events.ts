@@ -8,16 +8,9 @@ import {
   githubInstallationRepositoriesChanged,
   githubInstallationSuspended,
   githubInstallationUnsuspended,
-  githubIssueAssigned,
-  githubIssueClosed,
-  githubIssueDeleted,
-  githubIssueLabeled,
-  githubIssueReopened,
-  githubIssueTransferred,
-  githubIssueUnassigned,
-  githubIssueUnlabeled,
   githubOrganizationMemberAdded,
   githubOrganizationMemberRemoved,
+  GITHUB_ISSUE_EVENTS,
 } from "../inngest/github-events.ts";
 
 /** Every event a webhook delivery may be forwarded as (the contract in github-events.ts). */
@@ -28,14 +21,7 @@ export const FORWARDED_EVENT_TYPES = [
   githubInstallationUnsuspended,
   githubInstallationPermissionsAccepted,
   githubInstallationRepositoriesChanged,
-  githubIssueClosed,
-  githubIssueAssigned,
-  githubIssueUnlabeled,
-  githubIssueDeleted,
-  githubIssueTransferred,
-  githubIssueReopened,
-  githubIssueUnassigned,
-  githubIssueLabeled,
+  ...GITHUB_ISSUE_EVENTS,
   githubOrganizationMemberAdded,
   githubOrganizationMemberRemoved,
 ] as const;

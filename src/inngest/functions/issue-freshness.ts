@@ -1,16 +1,7 @@
 import type { Logger } from "pino";
 import type { RpcClient } from "../../db/rpc/rpc-client.ts";
 import type { AppInngest } from "../client.ts";
-import {
-  githubIssueAssigned,
-  githubIssueClosed,
-  githubIssueDeleted,
-  githubIssueLabeled,
-  githubIssueReopened,
-  githubIssueTransferred,
-  githubIssueUnassigned,
-  githubIssueUnlabeled,
-} from "../github-events.ts";
+import { GITHUB_ISSUE_EVENTS } from "../github-events.ts";
 import { permanentErrorsEndRuns } from "../permanent-rpc.ts";
 
 /** The actor apply_issue_event writes as; the SQL reopens only rows it expired. */
@@ -31,16 +22,7 @@ export function createIssueFreshness(
   return inngest.createFunction(
     {
       id: "issue-freshness",
-      triggers: [
-        githubIssueClosed,
-        githubIssueAssigned,
-        githubIssueUnlabeled,
-        githubIssueDeleted,
-        githubIssueTransferred,
-        githubIssueReopened,
-        githubIssueUnassigned,
-        githubIssueLabeled,
-      ],
+      triggers: [...GITHUB_ISSUE_EVENTS],
       retries: 4,
       // Ordering is the SQL's (updated_at under a row lock); this only keeps one issue's
       // deliveries from queueing on that lock. issueId is required in every trigger schema.
