@@ -20,18 +20,13 @@ export async function syncRepositories(
   installationId: number,
   deliveryId: string,
 ): Promise<RepositorySync> {
-  if (!deps.github) return { status: "skipped", reason: "github_app_not_configured" };
-  let repositories;
-  try {
-    repositories = await deps.github.listInstallationRepositories(installationId);
-  } catch (err) {
-    // Deleted or suspended meanwhile: its own webhook records that; nothing to retry here.
-    if (err instanceof InstallationUnavailableError) {
-      return { status: "skipped", reason: "installation_unavailable" };
-    }
-    retryAtRateLimitReset(err, `[installations] GitHub rate limit for ${installationId}`);
-    throw err;
-  }
+  const { github } = deps;
+  if (!github) return { status: "skipped", reason: "github_app_not_configured" };
+  const listed = await askGitHub(installationId, () =>
+    github.listInstallationRepositories(installationId),
+  );
+  if ("skipped" in listed) return { status: "skipped", reason: listed.skipped };
+  const repositories = listed.value;
   const [row] = await deps.rpc.call("sync_installation_repositories", {
     p_installation_id: installationId,
     p_repositories: repositories,
@@ -62,20 +57,15 @@ export async function syncMembers(
   org: string,
   deliveryId: string,
 ): Promise<MemberSync> {
-  if (!deps.github) return { status: "skipped", reason: "github_app_not_configured" };
-  let members;
-  try {
-    members = await deps.github.listOrganizationMembers(installationId, org);
-  } catch (err) {
-    if (err instanceof InstallationUnavailableError) {
-      return { status: "skipped", reason: "installation_unavailable" };
-    }
-    if (err instanceof GitHubRequestError && (err.status === 403 || err.status === 404)) {
-      return { status: "skipped", reason: "members_not_permitted" };
-    }
-    retryAtRateLimitReset(err, `[installations] GitHub rate limit for ${installationId}`);
-    throw err;
-  }
+  const { github } = deps;
+  if (!github) return { status: "skipped", reason: "github_app_not_configured" };
+  const listed = await askGitHub(
+    installationId,
+    () => github.listOrganizationMembers(installationId, org),
+    "members_not_permitted",
+  );
+  if ("skipped" in listed) return { status: "skipped", reason: listed.skipped };
+  const members = listed.value;
   const [row] = await deps.rpc.call("sync_installation_members", {
     p_installation_id: installationId,
     p_member_ids: members,
@@ -85,4 +75,27 @@ export async function syncMembers(
   return row?.status === "synced"
     ? { status: "synced", members: row.members ?? 0 }
     : { status: "unrelated" };
+}
+
+/**
+ * One GitHub call for an installation, inside the step that mints its token. Deleted or
+ * suspended meanwhile: skipped (its own webhook records that). A 403/404 refusal is skipped
+ * as `refusedAs` when given (a permission the App was not granted); a rate limit retries at
+ * its reset; anything else throws for Inngest to retry.
+ */
+async function askGitHub<T, R extends string = never>(
+  installationId: number,
+  call: () => Promise<T>,
+  refusedAs?: R,
+): Promise<{ value: T } | { skipped: "installation_unavailable" | R }> {
+  try {
+    return { value: await call() };
+  } catch (err) {
+    if (err instanceof InstallationUnavailableError) return { skipped: "installation_unavailable" };
+    if (refusedAs && err instanceof GitHubRequestError && [403, 404].includes(err.status)) {
+      return { skipped: refusedAs };
+    }
+    retryAtRateLimitReset(err, `[installations] GitHub rate limit for ${installationId}`);
+    throw err;
+  }
 }
