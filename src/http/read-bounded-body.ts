@@ -30,7 +30,7 @@ function readIncoming(incoming: IncomingMessage, maxBytes: number): Promise<Boun
     const chunks: Buffer[] = [];
     let size = 0;
     const done = (outcome: BoundedBody | Error) => {
-      incoming.off("data", onData).off("end", onEnd).off("error", done).off("aborted", onAborted);
+      incoming.off("data", onData).off("end", onEnd).off("error", done).off("close", onClose);
       if (outcome instanceof Error) reject(outcome);
       else resolve(outcome);
     };
@@ -44,8 +44,9 @@ function readIncoming(incoming: IncomingMessage, maxBytes: number): Promise<Boun
       chunks.push(chunk);
     };
     const onEnd = () => done({ kind: "ok", bytes: Buffer.concat(chunks, size) });
-    const onAborted = () => done(new Error("client closed the connection before the body ended"));
-    incoming.on("data", onData).on("end", onEnd).on("error", done).on("aborted", onAborted);
+    // Closed before `end`: the client hung up mid-body (`aborted` is deprecated, DEP0156).
+    const onClose = () => done(new Error("client closed the connection before the body ended"));
+    incoming.on("data", onData).on("end", onEnd).on("error", done).on("close", onClose);
   });
 }
 

@@ -12,11 +12,18 @@ afterEach(async () => {
 });
 
 /** A real Node listener: readBoundedBody takes the IncomingMessage path here, not web streams. */
-async function listen(): Promise<{ port: number; reads: BoundedBody[] }> {
+async function listen(): Promise<{ port: number; reads: BoundedBody[]; failures: Error[] }> {
   const reads: BoundedBody[] = [];
+  const failures: Error[] = [];
   const app = new Hono();
   app.post("/", async (c) => {
-    const body = await readBoundedBody(c, MAX);
+    let body: BoundedBody;
+    try {
+      body = await readBoundedBody(c, MAX);
+    } catch (err) {
+      failures.push(err as Error);
+      throw err;
+    }
     reads.push(body);
     return body.kind === "ok"
       ? c.json({ bytes: body.bytes.length, text: body.bytes.toString("utf8") })
@@ -26,7 +33,7 @@ async function listen(): Promise<{ port: number; reads: BoundedBody[] }> {
     const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
   });
   servers.push(server);
-  return { port: (server.address() as AddressInfo).port, reads };
+  return { port: (server.address() as AddressInfo).port, reads, failures };
 }
 
 function post(
@@ -82,5 +89,22 @@ describe("readBoundedBody on a Node server", () => {
     expect(res.status).toBe(413);
     expect(reads).toEqual([{ kind: "too_large" }]);
     expect(sent).toBeGreaterThan(MAX);
+  });
+
+  it("ends the read when the client hangs up mid-body, instead of waiting for an end that never comes", async () => {
+    const { port, reads, failures } = await listen();
+    const req = request({
+      port,
+      host: "127.0.0.1",
+      method: "POST",
+      path: "/",
+      headers: { "content-length": 512 },
+    });
+    req.on("error", () => undefined);
+    req.write("x".repeat(100));
+    await new Promise((r) => setTimeout(r, 50));
+    req.destroy();
+    await expect.poll(() => failures.length).toBe(1);
+    expect(reads).toEqual([]);
   });
 });
