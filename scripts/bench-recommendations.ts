@@ -108,6 +108,10 @@ try {
   await rm(dir, { recursive: true, force: true });
 }
 
+function installationOf(org: number): number {
+  return 1_000_000 + org;
+}
+
 /** Users, installations and repositories in the database; issues are the fake GitHub's. */
 async function arrange(sql: Sql): Promise<User[]> {
   const total = ORGS * USERS_PER_ORG;
@@ -127,7 +131,7 @@ async function arrange(sql: Sql): Promise<User[]> {
   await sql`
     insert into public.github_installations ${sql(
       orgs.map((org) => ({
-        id: 1_000_000 + org,
+        id: installationOf(org),
         account_id: 6_000_000 + org,
         account_login: `bench-org-${org}`,
         account_type: "Organization",
@@ -138,7 +142,7 @@ async function arrange(sql: Sql): Promise<User[]> {
   await sql`
     insert into public.github_installation_members ${sql(
       users.map((u) => ({
-        installation_id: 1_000_000 + u.org,
+        installation_id: installationOf(u.org),
         github_user_id: u.githubId,
         member: true,
         as_of: new Date(),
@@ -150,18 +154,18 @@ async function arrange(sql: Sql): Promise<User[]> {
     insert into public.github_installation_repositories ${sql(
       orgs.flatMap((org) =>
         Array.from({ length: REPOS_PER_ORG }, (_, r) => ({
-          installation_id: 1_000_000 + org,
+          installation_id: installationOf(org),
           repository_id: 900_000 + org * 100 + r,
           full_name: repoName(org, r),
           updated_by: "system:bench",
         })),
       ),
     )}`;
-  return users.map(({ id, org }) => ({ id, org, installationId: 1_000_000 + org }));
+  return users.map(({ id, org }) => ({ id, org, installationId: installationOf(org) }));
 }
 
 /** Fills the fake GitHub: each organisation's installation lists its repositories. */
-function fakeGitHub(users: User[]) {
+function fakeGitHub() {
   const fake = createFakeGitHub({
     baseUrl: BASE_URL,
     appId: APP_ID,
@@ -183,12 +187,12 @@ function fakeGitHub(users: User[]) {
       );
     }
   }
-  for (const u of users) {
+  for (let org = 0; org < ORGS; org++) {
     fake.state.repositories.set(
-      u.installationId,
+      installationOf(org),
       Array.from({ length: REPOS_PER_ORG }, (_, r) => ({
-        id: 900_000 + u.org * 100 + r,
-        full_name: repoName(u.org, r),
+        id: 900_000 + org * 100 + r,
+        full_name: repoName(org, r),
         private: false,
       })),
     );
@@ -296,7 +300,7 @@ async function measure(
   users: User[],
 ): Promise<Run> {
   await sql`truncate public.recommendations, public.candidate_issues, public.candidate_repositories, public.issue_webhook_states cascade`;
-  const fake = fakeGitHub(users);
+  const fake = fakeGitHub();
   server.resetHandlers(...fake.handlers);
   // A new App per run is a new process's token cache.
   const github = createGitHubApp({ appId: APP_ID, privateKey, baseUrl: BASE_URL });
