@@ -155,6 +155,49 @@ describe("installation status and repositories", () => {
     });
     expect(audit!.attempts.every((a) => a.attempt === 0)).toBe(true);
     expect(s.fake.state.requests.mint).toBe(0);
+
+    const paused = await createUser(db.sql);
+    const held = await createInstallation(db.sql, { accountId: paused.githubId });
+    const suspension = installationEvent("github/installation.suspended", held);
+    await s.executor.send(suspension);
+    expect(await installation(held)).toMatchObject({
+      status: "suspended",
+      updated_by: ACTOR,
+      last_delivery_id: suspension.data.deliveryId,
+    });
+    const [suspendedAudit] = await s.executor.send({
+      name: "audit/run",
+      id: `audit-run:${paused.id}:after-suspend`,
+      data: {
+        userId: paused.id,
+        githubLogin: paused.login,
+        githubId: paused.githubId,
+        installationId: held,
+      },
+    });
+    expect(suspendedAudit).toMatchObject({
+      status: "completed",
+      result: { status: "skipped", reason: "installation_unavailable" },
+    });
+    expect(suspendedAudit!.attempts.every((a) => a.attempt === 0)).toBe(true);
+    expect(s.fake.state.requests.mint).toBe(0);
+  });
+
+  it("a sign-in after the deletion webhook ends its audit as skipped, never retried", async () => {
+    const s = stack.arrange();
+    const user = await createUser(db.sql);
+    const gone = await createInstallation(db.sql, { accountId: user.githubId });
+    await s.executor.send(installationEvent("github/installation.deleted", gone));
+
+    expect((await s.action("bootstrap-profile", await s.userToken(user))).status).toBe(200);
+    const runs = await s.executor.drain();
+    const audits = runs.filter((r) => r.functionId.endsWith("-audit-run"));
+    expect(audits).toHaveLength(1);
+    expect(audits[0]).toMatchObject({ status: "completed", result: { status: "skipped" } });
+    expect(audits[0]!.attempts.every((a) => a.attempt === 0)).toBe(true);
+    const rows = await db.sql`select status, reason from public.audits where user_id = ${user.id}`;
+    expect(rows).toEqual([{ status: "skipped", reason: "no_auth_source" }]);
+    expect(s.fake.state.requests.mint).toBe(0);
   });
 
   it("suspend and unsuspend toggle the status; permissions accepted records the delivery", async () => {
@@ -184,10 +227,16 @@ describe("installation status and repositories", () => {
     await s.executor.send(installationEvent("github/installation-repositories.changed", id));
     expect((await repositories(id)).map((r) => r.repository_id)).toEqual([701, 702]);
     s.fake.state.repositories.set(id, [{ id: 702, full_name: "o/two-renamed", private: true }]);
-    await s.executor.send(installationEvent("github/installation-repositories.changed", id));
+    const removal = installationEvent("github/installation-repositories.changed", id);
+    await s.executor.send(removal);
     expect(await repositories(id)).toEqual([
       { repository_id: 702, full_name: "o/two-renamed", private: true, updated_by: ACTOR },
     ]);
+    // Repository 701's row is gone: the installation names who removed it, and from which delivery.
+    expect(await installation(id)).toMatchObject({
+      updated_by: ACTOR,
+      last_delivery_id: removal.data.deliveryId,
+    });
   });
 
   it("ignores events for an installation it never recorded, writing nothing", async () => {
