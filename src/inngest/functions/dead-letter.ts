@@ -35,7 +35,10 @@ export function createDeadLetter(inngest: AppInngest, deps: { rpc: RpcClient }) 
     },
     async ({ event, step }) => {
       const data = event.data as unknown as FailedEventData;
-      const message = text(data.error?.message, MAX_MESSAGE);
+      // Redacted whole, then cut: a credential cut in two at the limit would keep a prefix
+      // too short to be recognized.
+      const raw = data.error?.message;
+      const message = typeof raw === "string" ? redactCredentials(raw).slice(0, MAX_MESSAGE) : null;
       return step.run("record-failed-run", async () => {
         const [row] = await rpc.call("record_failed_run", {
           p_run_id: data.run_id,
@@ -43,8 +46,7 @@ export function createDeadLetter(inngest: AppInngest, deps: { rpc: RpcClient }) 
           p_event_name: text(data.event?.name),
           p_event_id: text(data.event?.id),
           p_error_name: text(data.error?.name),
-          p_error_message:
-            message === null ? null : redactCredentials(message).slice(0, MAX_MESSAGE),
+          p_error_message: message,
           p_actor: DEAD_LETTER_ACTOR,
         });
         return { runId: data.run_id, recorded: row?.created ?? false };
