@@ -2,6 +2,14 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 
+/** A repository as installation payloads list it (the fields tests read). */
+export interface ShippedRepository {
+  id: number;
+  name: string;
+  full_name: string;
+  private: boolean;
+}
+
 export interface WebhookExample {
   /** X-GitHub-Event */
   event: "installation" | "installation_repositories";
@@ -11,9 +19,9 @@ export interface WebhookExample {
     action: string;
     installation: { id: number; account: { id: number; login: string; type: string } };
     sender: { id: number; login: string; avatar_url: string };
-    repositories?: { name: string; full_name: string }[];
-    repositories_added?: { name: string; full_name: string }[];
-    repositories_removed?: { name: string; full_name: string }[];
+    repositories?: ShippedRepository[];
+    repositories_added?: ShippedRepository[];
+    repositories_removed?: ShippedRepository[];
   };
 }
 
