@@ -4,8 +4,8 @@
  * (a) ours: POST /api/webhooks/github on the real application (hono on @hono/node-server),
  *     recording each delivery durably in a fresh embedded Postgres and forwarding one event
  *     to a local fake Inngest event endpoint;
- * (b) baseline: a bare node:http server that only verifies the signature with
- *     @octokit/webhooks-methods (what @octokit/webhooks does) and answers 202.
+ * (b) baseline: a bare node:http server doing only @octokit/webhooks signature verification
+ *     (`new Webhooks({ secret }).verify`, no handlers) and answering 202.
  * Both take the same deliveries (a shipped installation.deleted payload, a new delivery id
  * each) from 50 keep-alive connections, in alternating rounds. The load and the fake
  * Inngest endpoint run in worker threads (scripts/bench-load.mjs and
@@ -21,7 +21,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { serve } from "@hono/node-server";
-import { verify } from "@octokit/webhooks-methods";
+import { Webhooks } from "@octokit/webhooks";
 import { createApplication } from "../src/application.ts";
 import { createSessionVerifier } from "../src/auth/session-verifier.ts";
 import { readEnv } from "../src/config/env.ts";
@@ -78,13 +78,14 @@ try {
   const ours = serve({ fetch: application.http.fetch, port: oursPort, hostname: "127.0.0.1" });
   closers.push(() => close(ours as Server));
 
+  const webhooks = new Webhooks({ secret: SECRET });
   const baseline = await listen(
     createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => {
         const payload = Buffer.concat(chunks).toString("utf8");
-        void verify(SECRET, payload, String(req.headers["x-hub-signature-256"])).then((ok) => {
+        void webhooks.verify(payload, String(req.headers["x-hub-signature-256"])).then((ok) => {
           res.writeHead(ok ? 202 : 401).end();
         });
       });
