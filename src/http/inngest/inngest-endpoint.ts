@@ -103,6 +103,8 @@ function isJson(text: string): boolean {
 /** A signed answer keeps its bytes unless a stack has content: then it is blanked and re-signed. */
 async function withoutSignedStacks(response: Response, keys: readonly string[]): Promise<Response> {
   const text = await response.text();
+  // Most answers (step outputs, up to Inngest's 32 MB) hold no stack: skip parsing those.
+  if (!/"stack":"[^"]/.test(text)) return new Response(text, response);
   let clean = text;
   try {
     const parsed: unknown = JSON.parse(text);
