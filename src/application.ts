@@ -78,6 +78,9 @@ export function createApplication(deps: ApplicationDeps) {
       serveOrigin: inngestServeOrigin(deps.env),
       enableUnauthedSync: deps.env.INNGEST_ENABLE_UNAUTHED_SYNC,
       maxBodyBytes: deps.env.INNGEST_MAX_REQUEST_BYTES,
+      signingKeys: [deps.env.INNGEST_SIGNING_KEY, deps.env.INNGEST_SIGNING_KEY_FALLBACK].filter(
+        (key): key is string => key !== undefined,
+      ),
     },
   });
   /** Forwards started by webhook intake, awaited on stop (and by tests). */

@@ -126,22 +126,19 @@ export const envSchema = z.object(envShape).superRefine((env, ctx) => {
       message: "required when SUPABASE_SERVICE_ROLE_KEY is set",
     });
   }
-  if (Boolean(env.GITHUB_APP_ID) !== Boolean(env.GITHUB_APP_PRIVATE_KEY)) {
+  // In production each is required by name (productionIssues); elsewhere both or neither.
+  if (
+    env.NODE_ENV !== "production" &&
+    Boolean(env.GITHUB_APP_ID) !== Boolean(env.GITHUB_APP_PRIVATE_KEY)
+  ) {
     ctx.addIssue({
       code: "custom",
       path: [env.GITHUB_APP_ID ? "GITHUB_APP_PRIVATE_KEY" : "GITHUB_APP_ID"],
       message: "GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY are set together or not at all",
     });
   }
-  if (env.NODE_ENV === "production" && !env.INNGEST_DEV && !env.INNGEST_SIGNING_KEY) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["INNGEST_SIGNING_KEY"],
-      message:
-        "required in production (or set INNGEST_DEV=1 for a dev server); without it /api/inngest would accept unsigned calls",
-    });
-  }
   servingIssues(env, ctx);
+  productionIssues(env, ctx);
 });
 
 function servingIssues(env: z.output<z.ZodObject<typeof envShape>>, ctx: z.RefinementCtx): void {
@@ -160,9 +157,34 @@ function servingIssues(env: z.output<z.ZodObject<typeof envShape>>, ctx: z.Refin
   ) {
     require("INNGEST_SERVE_ORIGIN", "required with a signing key in production or beyond loopback: the URL Inngest syncs comes from it, never from a request's Host header");
   }
+}
+
+/** Everything production needs, each missing variable named; dev mode is refused outright. */
+function productionIssues(env: z.output<z.ZodObject<typeof envShape>>, ctx: z.RefinementCtx): void {
   if (env.NODE_ENV !== "production") return;
-  if (!dev && !env.INNGEST_EVENT_KEY) {
+  const require = (path: string, message: string) =>
+    ctx.addIssue({ code: "custom", path: [path], message });
+  if (env.INNGEST_DEV) {
+    require("INNGEST_DEV", "must not be 1 in production: dev mode serves /api/inngest unsigned and talks to a local dev server");
+  }
+  if (!env.INNGEST_SIGNING_KEY) {
+    require("INNGEST_SIGNING_KEY", "required in production: without it /api/inngest would accept unsigned calls");
+  }
+  if (env.INNGEST_DEV && !env.INNGEST_SERVE_ORIGIN) {
+    // Outside dev mode servingIssues already asks for it.
+    require("INNGEST_SERVE_ORIGIN", "required in production: the URL Inngest syncs comes from it, never from a request's Host header");
+  }
+  if (!env.INNGEST_EVENT_KEY) {
     require("INNGEST_EVENT_KEY", "required in production: without it no event can be sent");
+  }
+  if (!env.GITHUB_APP_ID) {
+    require("GITHUB_APP_ID", "required in production, with GITHUB_APP_PRIVATE_KEY: without the App every audit is skipped");
+  }
+  if (!env.GITHUB_APP_PRIVATE_KEY) {
+    require("GITHUB_APP_PRIVATE_KEY", "required in production, with GITHUB_APP_ID: without the App every audit is skipped");
+  }
+  if (!env.GITHUB_WEBHOOK_SECRET?.length) {
+    require("GITHUB_WEBHOOK_SECRET", "required in production: without it every GitHub webhook answers 503");
   }
   if (!env.SUPABASE_JWT_SECRET && !env.SUPABASE_URL) {
     require("SUPABASE_JWT_SECRET", "required in production, or SUPABASE_URL (tokens are then verified with the project's JWKS): the local development secret is never used in production");

@@ -1,6 +1,7 @@
 import { Inngest, type Logger } from "inngest";
 import { type Env, inngestDevMode } from "../config/env.ts";
 import { CredentialFirewall } from "../security/credential-firewall.ts";
+import { StacklessErrors } from "./stackless-errors.ts";
 
 export const INNGEST_APP_ID = "credential-free-jobs";
 
@@ -28,8 +29,8 @@ export function createInngestClient(options: InngestClientOptions) {
   return new Inngest({
     id: INNGEST_APP_ID,
     isDev: inngestDevMode(env),
-    // Last, so it sees what every other middleware produced before it leaves the process.
-    middleware: [CredentialFirewall],
+    // The firewall last, so it sees what every other middleware produced before it leaves.
+    middleware: [StacklessErrors, CredentialFirewall],
     ...(env.INNGEST_SIGNING_KEY ? { signingKey: env.INNGEST_SIGNING_KEY } : {}),
     ...(env.INNGEST_SIGNING_KEY_FALLBACK
       ? { signingKeyFallback: env.INNGEST_SIGNING_KEY_FALLBACK }

@@ -1,8 +1,15 @@
+import { http } from "msw";
 import { describe, expect, it } from "vitest";
-import { InvalidArgumentsError, RpcError } from "../../src/db/rpc/errors.ts";
+import {
+  DatabaseUnavailableError,
+  InvalidArgumentsError,
+  RpcContractError,
+  RpcError,
+} from "../../src/db/rpc/errors.ts";
 import type { RpcClient } from "../../src/db/rpc/rpc-client.ts";
 import { createInstallation, createUser } from "../support/fixtures.ts";
-import { useAuditStack } from "./audit-stack.ts";
+import { graphqlUrlFor } from "../support/github-msw.ts";
+import { GITHUB_URL, useAuditStack } from "./audit-stack.ts";
 
 const stack = useAuditStack();
 const { db } = stack;
@@ -36,6 +43,30 @@ async function historyOf(auditId: number) {
 
 function completedEvents(s: ReturnType<typeof stack.arrange>) {
   return s.executor.stored.events.filter((e) => e.event.name === "audit/completed");
+}
+
+/**
+ * An msw resolver that answers nothing (msw then asks the next handler, the fake GitHub)
+ * once `parties` requests are waiting, or after a timeout, which overlapped() reports.
+ */
+function overlapBarrier(parties: number, timeoutMs = 10_000) {
+  let waiting = 0;
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let overlapped = false;
+  const timer = setTimeout(release, timeoutMs);
+  return {
+    async arrive(): Promise<undefined> {
+      if (++waiting === parties) {
+        overlapped = true;
+        clearTimeout(timer);
+        release();
+      }
+      await released;
+      return undefined;
+    },
+    overlapped: () => overlapped,
+  };
 }
 
 /** The run result must be exactly what the row holds. */
@@ -119,21 +150,23 @@ describe("dashboard reruns finish what the first run could not", () => {
     const user = await createUser(db.sql);
     const [first] = await s.executor.send(auditEvent(user));
     await createInstallation(db.sql, { accountId: user.githubId });
+    // Hold each rerun's GitHub query until both have sent one: neither can record before the
+    // other has planned its audit and queried GitHub, so they really overlap.
+    const barrier = overlapBarrier(2);
+    stack.server.use(http.post(graphqlUrlFor(GITHUB_URL), () => barrier.arrive()));
 
     const reruns = (await s.executor.rerun(first!, { together: 2 })).slice(0, 2);
+    expect(barrier.overlapped()).toBe(true);
+    expect(s.fake.state.requests.graphql).toBe(2);
+    for (const run of reruns) expect(run.steps.map((step) => step.id)).toContain("record-audit");
+
     const row = await rowOf(user.id);
     expect(row).toMatchObject({ status: "completed", attempts: 2, announced: true });
     for (const run of reruns) {
       expect(run).toMatchObject({ status: "completed", result: asRecorded(row) });
     }
-    // One announcement reaches consumers. The loser may repair a not-yet-marked announcement
-    // with the same event id, which Inngest drops as a duplicate.
-    expect(new Set(completedEvents(s).map((e) => e.event.id))).toEqual(
-      new Set([`audit-completed-${row.id}`]),
-    );
-    const duplicates = s.executor.stored.skipped.filter((k) => k.reason === "duplicate-event-id");
-    expect(completedEvents(s).length - duplicates.length).toBe(1);
-    // Both did the GitHub work; only the database decided which one completed the row.
+    // Only the run whose record changed the row announces it.
+    expect(completedEvents(s).map((e) => e.event.id)).toEqual([`audit-completed-${row.id}`]);
     expect((await historyOf(row.id)).map((h) => h.to_status)).toEqual(["skipped", "completed"]);
   });
 
@@ -176,14 +209,17 @@ describe("flow control and permanent errors", () => {
     expect(s.fake.state.requests.graphql).toBe(1);
   });
 
-  it("ends the run at once on an RPC argument error, and the failure handler records it", async () => {
+  it.each([
+    ["an RPC argument error", InvalidArgumentsError, "22023"],
+    ["an RPC contract error", RpcContractError, "contract"],
+  ])("ends the run at once on %s, and the failure handler records it", async (_, Err, code) => {
     let failNext = true;
     const wrapRpc = (rpc: RpcClient): RpcClient => ({
       ...rpc,
       call(name, args) {
         if (name === "record_audit" && failNext) {
           failNext = false;
-          return Promise.reject(new InvalidArgumentsError(name, "22023", "an argument is invalid"));
+          return Promise.reject(new Err(name, code, "the call broke its contract"));
         }
         return rpc.call(name, args);
       },
@@ -199,13 +235,16 @@ describe("flow control and permanent errors", () => {
     expect(await rowOf(user.id)).toMatchObject({ status: "failed", reason: "permanent_error" });
   });
 
-  it("keeps an unknown RPC error retriable", async () => {
+  it.each([
+    ["an unknown RPC error", RpcError, "XX000"],
+    ["an unavailable database", DatabaseUnavailableError, "57P03"],
+  ])("keeps %s retriable", async (_, Err, code) => {
     let failures = 2;
     const wrapRpc = (rpc: RpcClient): RpcClient => ({
       ...rpc,
       call(name, args) {
         if (name === "record_audit" && failures-- > 0) {
-          return Promise.reject(new RpcError(name, "XX000", "failed with SQLSTATE XX000"));
+          return Promise.reject(new Err(name, code, `failed with SQLSTATE ${code}`));
         }
         return rpc.call(name, args);
       },

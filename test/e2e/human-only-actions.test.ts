@@ -4,7 +4,7 @@ import { createActions } from "../../src/actions/index.ts";
 import type { ApiKeyAuth } from "../../src/api-keys/api-key-auth.ts";
 import type { RpcClient } from "../../src/db/rpc/rpc-client.ts";
 import type { AppInngest } from "../../src/inngest/client.ts";
-import { createRecommendations, createUser } from "../support/fixtures.ts";
+import { createInstallation, createRecommendations, createUser } from "../support/fixtures.ts";
 import { useAuditStack } from "./audit-stack.ts";
 
 const stack = useAuditStack();
@@ -112,6 +112,20 @@ describe("API-key sessions (actor source api_key)", () => {
       expect(logs.includes(secret), "logs").toBe(false);
     }
     expect(logs).toContain('"apiKeyId"');
+  });
+
+  it("request-audit names the user's installation in audit/run, so its concurrency key does", async () => {
+    const s = stack.arrange({ github: false });
+    const user = await createUser(db.sql);
+    const installationId = await createInstallation(db.sql, { accountId: user.githubId });
+    const { key } = await s.apiKey(await s.userToken(user));
+
+    expect((await s.action("request-audit", key)).status).toBe(202);
+    await s.executor.drain();
+    const sent = s.executor.stored.events.filter((e) => e.event.name === "audit/run");
+    expect(sent.map((e) => e.event.data)).toEqual([
+      { userId: user.id, githubLogin: user.login, githubId: user.githubId, installationId },
+    ]);
   });
 
   it("request-audit for an audited user says so and queues nothing (audit-run would skip it)", async () => {

@@ -1,13 +1,15 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
+import canonicalize from "canonicalize";
 import { http, HttpResponse } from "msw";
 import { describe, expect, it } from "vitest";
-import { INNGEST_SERVE_PATH } from "../../inngest.config.ts";
+import { INNGEST_APP_ID, INNGEST_SERVE_PATH } from "../../inngest.config.ts";
 import { createApplication } from "../../src/application.ts";
 import { createSessionVerifier } from "../../src/auth/session-verifier.ts";
 import { readEnv } from "../../src/config/env.ts";
 import type { RpcClient } from "../../src/db/rpc/rpc-client.ts";
 import { collectingLogger } from "../support/collecting-logger.ts";
-import { signatureHeader } from "../support/inngest-executor/sign.ts";
+import { createInngestExecutor } from "../support/inngest-executor.ts";
+import { hasValidResponseSignature, signatureHeader } from "../support/inngest-executor/sign.ts";
 import { useMsw } from "../support/msw.ts";
 
 const INNGEST_URL = "http://inngest.example.test";
@@ -52,7 +54,7 @@ function arrange(env: Record<string, string>) {
       // Node's fetch needs this for a streamed request body.
       ...(init.body instanceof ReadableStream ? { duplex: "half" } : {}),
     });
-  return { call, lines, registrations, signingKey };
+  return { application, call, lines, registrations, signingKey };
 }
 
 /** A body that yields 16 KiB chunks forever, counting how many were pulled. */
@@ -145,6 +147,88 @@ describe("/api/inngest in signed mode", () => {
     const logs = s.lines.join("");
     expect(logs).not.toContain(marker);
     expect(logs).not.toContain(s.signingKey.replace(/^signkey-test-/, ""));
+  });
+
+  it("logs an accepted sync at warn with its status and whether it was signed", async () => {
+    const s = arrange({
+      ...SIGNED,
+      INNGEST_SERVE_ORIGIN: ORIGIN,
+      INNGEST_ENABLE_UNAUTHED_SYNC: "1",
+    });
+    const res = await s.call("PUT");
+    expect(res.status).toBeLessThan(300);
+    expect(s.registrations).toHaveLength(1);
+    const warns = s.lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.level === 40);
+    expect(warns).toEqual([
+      expect.objectContaining({
+        msg: "[inngest] sync requested",
+        status: res.status,
+        signed: false,
+      }),
+    ]);
+    expect(s.lines.join("")).not.toContain(s.signingKey.replace(/^signkey-test-/, ""));
+  });
+
+  it("answers a failing step, and every error of its own, without a stack or a path", async () => {
+    const s = arrange(SIGNED);
+    const answers: { signed: boolean; text: string }[] = [];
+    const executor = createInngestExecutor({
+      handler: async (req) => {
+        const res = await s.application.http.fetch(req);
+        answers.push({
+          signed: res.headers.has("x-inngest-signature"),
+          text: await res.clone().text(),
+        });
+        return res;
+      },
+      servePath: INNGEST_SERVE_PATH,
+      appId: INNGEST_APP_ID,
+      signingKey: s.signingKey,
+      functions: s.application.functions,
+      maxAttempts: 2,
+    });
+    const user = { userId: randomUUID(), githubLogin: "octo", githubId: 5 };
+    // The first step's database call throws (noDatabase): retried, then failed, then onFailure.
+    const [run] = await executor.send({ name: "audit/run", data: user });
+    expect(run).toMatchObject({
+      status: "failed",
+      error: { name: "Error", message: "no database call expected" },
+    });
+    const failing = answers.filter((a) => a.text.includes("no database call expected"));
+    expect(failing.length).toBeGreaterThanOrEqual(2);
+    // What the SDK answers by itself, outside any function: an unknown function, a bad event.
+    for (const [fnId, event] of [
+      ["x", { name: "audit/run", data: user }],
+      [`${INNGEST_APP_ID}-audit-run`, { name: "audit/run", data: { userId: "not-a-uuid" } }],
+    ] as const) {
+      const body = JSON.stringify({ version: 2, event, events: [event], steps: {}, ctx: {} });
+      const res = await s.application.http.request(
+        `http://localhost${INNGEST_SERVE_PATH}?fnId=${fnId}&stepId=step`,
+        {
+          method: "POST",
+          body,
+          headers: {
+            "content-type": "application/json",
+            "x-inngest-server-kind": "cloud",
+            "x-inngest-signature": signatureHeader(s.signingKey, canonicalize(JSON.parse(body))!),
+          },
+        },
+      );
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      const text = await res.text();
+      // Cleaned of its stack and signed again: Inngest can still trust the answer.
+      expect(hasValidResponseSignature(res, s.signingKey, text)).toBe(true);
+      answers.push({ signed: true, text });
+    }
+    for (const { signed, text } of answers) {
+      expect(signed).toBe(true);
+      for (const stack of text.matchAll(/"stack":"((?:[^"\\]|\\.)*)"/g)) expect(stack[1]).toBe("");
+      expect(text).not.toContain(process.cwd());
+      expect(text).not.toMatch(/node_modules|\bat .*\(.*:\d+:\d+\)/);
+    }
+    expect(executor.storedText()).not.toContain(process.cwd());
   });
 });
 

@@ -14,6 +14,10 @@ async function startWith(env: Record<string, string>) {
     INNGEST_SIGNING_KEY: "",
     INNGEST_EVENT_KEY: "",
     INNGEST_DEV: "",
+    INNGEST_SERVE_ORIGIN: "",
+    GITHUB_APP_ID: "",
+    GITHUB_APP_PRIVATE_KEY: "",
+    GITHUB_WEBHOOK_SECRET: "",
     EMBEDDED_PG_DIR: dataDir,
     ...env,
   });
@@ -22,17 +26,21 @@ async function startWith(env: Record<string, string>) {
 }
 
 describe("configuration refused before anything starts", () => {
-  it("exits 78 in production naming each missing variable, before touching Postgres", async () => {
-    const { code, output, dataDir } = await startWith({ NODE_ENV: "production" });
+  it("exits 78 in production naming each missing variable and refusing dev mode, before touching Postgres", async () => {
+    const { code, output, dataDir } = await startWith({ NODE_ENV: "production", INNGEST_DEV: "1" });
     expect(code).toBe(78);
     for (const name of [
+      "INNGEST_DEV",
       "INNGEST_SIGNING_KEY",
       "INNGEST_EVENT_KEY",
       "INNGEST_SERVE_ORIGIN",
+      "GITHUB_APP_ID",
+      "GITHUB_APP_PRIVATE_KEY",
+      "GITHUB_WEBHOOK_SECRET",
       "SUPABASE_JWT_SECRET",
       "DATABASE_URL",
     ]) {
-      expect(output).toContain(name);
+      expect(output).toMatch(new RegExp(`^\\s+${name} `, "m"));
     }
     expect(output).not.toMatch(/\n\s+at /); // no stack
     expect(existsSync(dataDir)).toBe(false);

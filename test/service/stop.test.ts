@@ -48,22 +48,40 @@ async function startedService() {
   };
 }
 
+type Started = Awaited<ReturnType<typeof startedService>>;
+
+/** What every stop must leave: exit 0, "stopped" logged, no service, no Postgres, no lock. */
+async function expectStoppedCleanly({ svc, dir, servicePid, postmasterPid }: Started) {
+  expect(await svc.exited).toBe(0);
+  expect(svc.output()).toContain('"msg":"[service] stopped"');
+  expect(isAlive(servicePid)).toBe(false);
+  expect(isAlive(postmasterPid)).toBe(false);
+  expect(existsSync(path.join(dir, "owner.pid"))).toBe(false);
+}
+
 describe("the service and its Postgres stop as a unit", () => {
-  it("SIGTERM to npm stops the service and Postgres, removes the lock, logs stopped and exits 0", async () => {
-    const { svc, dir, servicePid, postmasterPid } = await startedService();
-    expect(isAlive(postmasterPid)).toBe(true);
+  // The fourth pair, SIGINT to the group (Ctrl-C), is the in-flight test below.
+  it.each([
+    ["SIGTERM", "npm"],
+    ["SIGINT", "npm"],
+    ["SIGTERM", "the process group"],
+  ] as const)(
+    "%s to %s stops the service and Postgres, removes the lock, logs stopped and exits 0",
+    async (signal, target) => {
+      const started = await startedService();
+      expect(isAlive(started.postmasterPid)).toBe(true);
 
-    process.kill(svc.child.pid!, "SIGTERM");
+      const pid = started.svc.child.pid!;
+      process.kill(target === "npm" ? pid : -pid, signal);
 
-    expect(await svc.exited).toBe(0);
-    expect(svc.output()).toContain('"msg":"[service] stopped"');
-    expect(isAlive(servicePid)).toBe(false);
-    expect(isAlive(postmasterPid)).toBe(false);
-    expect(existsSync(path.join(dir, "owner.pid"))).toBe(false);
-  }, 90_000);
+      await expectStoppedCleanly(started);
+    },
+    90_000,
+  );
 
   it("Ctrl-C (SIGINT to the whole process group) lets an in-flight request finish against a live database, then stops Postgres", async () => {
-    const { svc, port, postmasterPid } = await startedService();
+    const started = await startedService();
+    const { svc, port, postmasterPid } = started;
     // Two pipelined requests, the second cut off mid-headers. Once the first is answered,
     // the server has read the second's start: a request in flight.
     const conn = rawConnection(port);
@@ -82,9 +100,7 @@ describe("the service and its Postgres stop as a unit", () => {
     expect(inFlight.headers).toMatch(/^connection: close$/im);
     await conn.closed;
 
-    expect(await svc.exited).toBe(0);
-    expect(svc.output()).toContain('"msg":"[service] stopped"');
-    expect(isAlive(postmasterPid)).toBe(false);
+    await expectStoppedCleanly(started);
   }, 90_000);
 
   it("SIGKILL of the service's node process: Postgres stops on its own, and the folder starts again", async () => {

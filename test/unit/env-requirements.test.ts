@@ -9,6 +9,9 @@ const PRODUCTION = {
   INNGEST_SERVE_ORIGIN: "https://jobs.example.test",
   SUPABASE_URL: "https://project.supabase.example.test",
   SUPABASE_SERVICE_ROLE_KEY: "service-role-key-0123456789",
+  GITHUB_APP_ID: "123456",
+  GITHUB_APP_PRIVATE_KEY: "-----BEGIN RSA PRIVATE KEY-----\\nMIIB\\n-----END RSA PRIVATE KEY-----",
+  GITHUB_WEBHOOK_SECRET: "webhook-secret-0123456789",
   HOST: "0.0.0.0",
 };
 
@@ -27,22 +30,36 @@ describe("what production needs, checked before anything starts", () => {
     expect(readEnv(PRODUCTION)).toMatchObject({ NODE_ENV: "production", HOST: "0.0.0.0" });
   });
 
-  it("names every missing production setting at once", () => {
-    const message = refusal({ NODE_ENV: "production" });
-    for (const name of [
-      "INNGEST_SIGNING_KEY",
-      "INNGEST_EVENT_KEY",
-      "INNGEST_SERVE_ORIGIN",
-      "SUPABASE_JWT_SECRET",
-      "DATABASE_URL",
-    ]) {
-      expect(message).toContain(`  ${name}`);
-    }
-  });
+  it.each([{}, { INNGEST_DEV: "1" }])(
+    "names every missing production setting at once (%o)",
+    (extra) => {
+      const message = refusal({ NODE_ENV: "production", ...extra });
+      const named = [
+        "INNGEST_SIGNING_KEY",
+        "INNGEST_EVENT_KEY",
+        "INNGEST_SERVE_ORIGIN",
+        "GITHUB_APP_ID",
+        "GITHUB_APP_PRIVATE_KEY",
+        "GITHUB_WEBHOOK_SECRET",
+        "SUPABASE_JWT_SECRET",
+        "DATABASE_URL",
+        ...Object.keys(extra),
+      ];
+      // Each once, one line per variable.
+      const lines = message.split("\n").slice(1);
+      expect(lines.map((line) => line.trim().split(" ")[0]!.replace(/:$/, "")).sort()).toEqual(
+        named.sort(),
+      );
+    },
+  );
 
   it.each([
+    ["INNGEST_SIGNING_KEY", /INNGEST_SIGNING_KEY.*required in production/],
     ["INNGEST_EVENT_KEY", /INNGEST_EVENT_KEY.*required in production/],
     ["INNGEST_SERVE_ORIGIN", /INNGEST_SERVE_ORIGIN.*Host header/],
+    ["GITHUB_APP_ID", /GITHUB_APP_ID.*required in production.*every audit is skipped/],
+    ["GITHUB_APP_PRIVATE_KEY", /GITHUB_APP_PRIVATE_KEY.*required in production/],
+    ["GITHUB_WEBHOOK_SECRET", /GITHUB_WEBHOOK_SECRET.*required in production.*503/],
   ])("refuses production without %s", (name, pattern) => {
     const env: Record<string, string> = { ...PRODUCTION };
     delete env[name];
@@ -58,6 +75,12 @@ describe("what production needs, checked before anything starts", () => {
     delete env.SUPABASE_SERVICE_ROLE_KEY;
     expect(refusal(env)).toMatch(/SUPABASE_JWT_SECRET.*SUPABASE_URL/);
     expect(readEnv({ ...env, SUPABASE_JWT_SECRET: "x".repeat(40) })).toBeDefined();
+  });
+
+  it("refuses dev mode in production, even with every other setting present", () => {
+    const message = refusal({ ...PRODUCTION, INNGEST_DEV: "1" });
+    expect(message).toMatch(/INNGEST_DEV.*must not be 1 in production/);
+    expect(readEnv({ ...PRODUCTION, INNGEST_DEV: "0" })).toMatchObject({ INNGEST_DEV: false });
   });
 
   it("never echoes a value it refuses", () => {

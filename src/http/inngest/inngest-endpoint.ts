@@ -5,7 +5,8 @@ import type { Logger } from "pino";
 import type { AppInngest } from "../../inngest/client.ts";
 import { decodeUtf8 } from "../actions/read-json-body.ts";
 import { readBoundedBody } from "../read-bounded-body.ts";
-import { stripStacks } from "./strip-stacks.ts";
+import { resignResponse } from "./resign-response.ts";
+import { blankStacks, stripStacks } from "./strip-stacks.ts";
 
 export interface InngestEndpointOptions {
   client: AppInngest;
@@ -18,6 +19,8 @@ export interface InngestEndpointOptions {
   serveOrigin: string;
   enableUnauthedSync: boolean;
   maxBodyBytes: number;
+  /** INNGEST_SIGNING_KEY and its fallback: a signed answer cleaned of stacks is signed again. */
+  signingKeys: readonly string[];
 }
 
 const SIGNATURE = "x-inngest-signature";
@@ -25,8 +28,9 @@ const SIGNATURE = "x-inngest-signature";
 /**
  * `GET|POST|PUT <servePath>` in front of the SDK's handler: in signed mode an unsigned
  * call is refused before its body is read; every body is bounded before parsing or
- * verification; non-JSON is a 400; unsigned answers carry no stack (signed ones go only to
- * a caller holding the key, and are left byte-exact because their signature covers them).
+ * verification; non-JSON is a 400; no answer carries a stack, in any mode. Function and step
+ * errors lose theirs before the SDK serializes them (StacklessErrors); what the SDK answers
+ * by itself (an unknown function, a malformed request) is cleaned here and signed again.
  */
 export function registerInngestEndpoint(app: Hono, options: InngestEndpointOptions): void {
   const handler = serve({
@@ -81,7 +85,9 @@ export function registerInngestEndpoint(app: Hono, options: InngestEndpointOptio
     if (method === "PUT") log.warn({ status: response.status, signed }, "[inngest] sync requested");
     else if (response.status === 401)
       log.warn({ method, reason: "invalid signature" }, "[inngest] call refused");
-    return response.headers.has(SIGNATURE) ? response : withoutStacks(response);
+    return response.headers.has(SIGNATURE)
+      ? withoutSignedStacks(response, options.signingKeys)
+      : withoutStacks(response);
   });
 }
 
@@ -92,6 +98,23 @@ function isJson(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** A signed answer keeps its bytes unless a stack has content: then it is blanked and re-signed. */
+async function withoutSignedStacks(response: Response, keys: readonly string[]): Promise<Response> {
+  const text = await response.text();
+  // Most answers (step outputs, up to Inngest's 32 MB) hold no stack: skip parsing those.
+  if (!/"stack":"[^"]/.test(text)) return new Response(text, response);
+  let clean = text;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    const blanked = blankStacks(parsed);
+    if (JSON.stringify(blanked) !== JSON.stringify(parsed)) clean = JSON.stringify(blanked);
+  } catch {
+    // Not JSON: nothing structured to clean; the SDK sends JSON for every error.
+  }
+  if (clean === text) return new Response(text, response);
+  return resignResponse(response, text, clean, keys);
 }
 
 async function withoutStacks(response: Response): Promise<Response> {

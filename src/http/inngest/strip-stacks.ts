@@ -8,3 +8,15 @@ export function stripStacks(value: unknown): unknown {
       .map(([key, inner]) => [key, stripStacks(inner)]),
   );
 }
+
+/** The same value with every non-empty string `stack` emptied, keeping the field. */
+export function blankStacks(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(blankStacks);
+  if (typeof value !== "object" || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, inner]) => [
+      key,
+      key === "stack" && typeof inner === "string" ? "" : blankStacks(inner),
+    ]),
+  );
+}

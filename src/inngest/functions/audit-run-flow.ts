@@ -11,10 +11,11 @@
 export const AUDIT_USER_KEY = "event.data.userId";
 
 /**
- * One installation's GitHub budget: at most AUDIT_INSTALLATION_LIMIT runs at once. The
- * run uses the installation the event names and no other (audit_context), so the key
- * names the installation the run spends. An event naming none (the user had no
- * installation at sign-in) is bounded per user instead.
+ * At most AUDIT_INSTALLATION_LIMIT steps at once per key. An event naming an installation
+ * spends that one or none (audit_context), so its key bounds the installation's budget; every
+ * producer names it when the user has one at send time. An event naming none is keyed per
+ * user, yet may resolve an installation that appeared later (a race, a dashboard rerun): that
+ * run's GitHub calls are not counted against the installation's limit.
  */
 export const AUDIT_INSTALLATION_KEY =
   'has(event.data.installationId) ? "installation:" + string(event.data.installationId) : "user:" + event.data.userId';

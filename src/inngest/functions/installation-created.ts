@@ -12,7 +12,11 @@ export interface InstallationFunctionDeps {
   github: GitHubInstallationSource | null;
 }
 
-/** One installation's writes at a time; correctness comes from the idempotent RPCs. */
+/**
+ * At most one step per installation executes at a time (runs may interleave between steps):
+ * this paces GitHub calls; correctness comes from the idempotent, row-locking RPCs.
+ * installationId is required by every trigger's schema, so the key never collapses.
+ */
 export const PER_INSTALLATION = { key: "event.data.installationId", limit: 1 } as const;
 
 /**

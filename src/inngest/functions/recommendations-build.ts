@@ -56,9 +56,10 @@ export function createRecommendationsBuild(inngest: AppInngest, deps: Recommenda
       triggers: [auditCompleted, recommendationsBuildRequested],
       // Transient GitHub/database faults are retried; permanent ones end the run at once.
       retries: 4,
-      // One build per user at a time: two would rank the same cache and write the same rows.
-      // And at most RECOMMENDATIONS_BUILD_LIMIT steps in all, so the daily fan-out of every
-      // user's build (refresh-recommendations) queues instead of flooding Postgres.
+      // At most one of a user's build steps executes at a time (limit 1 bounds steps, not
+      // runs: two builds may interleave between steps); overlapping builds converge because
+      // the upsert is unique per (user, issue). And at most RECOMMENDATIONS_BUILD_LIMIT steps
+      // in all, so the daily fan-out (refresh-recommendations) queues instead of flooding Postgres.
       concurrency: [
         { key: RECOMMENDATIONS_USER_KEY, limit: 1 },
         { limit: RECOMMENDATIONS_BUILD_LIMIT },

@@ -35,7 +35,9 @@ export function createVerifyCompletion(inngest: AppInngest, deps: VerifyCompleti
       triggers: [completionRequested],
       // 5xx, network and database faults are retried; a 404 is a verdict, not a fault.
       retries: 4,
-      // One verification of a completion at a time: a racing rerun reads the first verdict.
+      // At most one step per completion executes at a time (runs may still interleave between
+      // steps); a racing rerun is safe because record_completion_verdict locks the row and
+      // never changes an accepted verdict.
       concurrency: [{ key: "event.data.completionId", limit: 1 }],
     },
     async ({ event, step }) => {
