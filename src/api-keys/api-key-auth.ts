@@ -1,7 +1,11 @@
 import type { Logger } from "pino";
 import { SessionError } from "../auth/session-error.ts";
 import type { Session, SessionVerifier } from "../auth/session.ts";
-import { DatabaseUnavailableError } from "../db/rpc/errors.ts";
+import {
+  DatabaseUnavailableError,
+  InvalidArgumentsError,
+  RpcContractError,
+} from "../db/rpc/errors.ts";
 import type { RpcClient } from "../db/rpc/rpc-client.ts";
 import { createApiKeyCache } from "./api-key-cache.ts";
 import { parseApiKey } from "./api-key-format.ts";
@@ -95,9 +99,15 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     try {
       rows = await rpc.call("authenticate_api_key", { p_key_hash: hash });
     } catch (err) {
-      // Fail closed: an outage is 503, never an acceptance; nothing about the key is logged.
-      if (err instanceof DatabaseUnavailableError) throw new SessionError("key_store_unavailable");
-      throw err;
+      // Fail closed: only our own bug (bad arguments or rows) is a 500; every other failure,
+      // known outage or not, is 503 and never an acceptance. Nothing about the key is logged.
+      if (err instanceof InvalidArgumentsError || err instanceof RpcContractError) throw err;
+      if (!(err instanceof DatabaseUnavailableError))
+        logger.error(
+          { rpc: "authenticate_api_key", code: (err as { code?: unknown }).code },
+          "[api-keys] key lookup failed unexpectedly; answered 503",
+        );
+      throw new SessionError("key_store_unavailable");
     }
     const row = rows[0];
     if (!row) throw new SessionError("api_key_invalid");

@@ -3,7 +3,11 @@ import { createApiKeyAuth } from "../../src/api-keys/api-key-auth.ts";
 import { generateApiKey } from "../../src/api-keys/api-key-format.ts";
 import type { RevocationHandlers } from "../../src/api-keys/revocation-feed.ts";
 import { SessionError } from "../../src/auth/session-error.ts";
-import { DatabaseUnavailableError, RpcContractError } from "../../src/db/rpc/errors.ts";
+import {
+  DatabaseUnavailableError,
+  RpcContractError,
+  errorForCode,
+} from "../../src/db/rpc/errors.ts";
 import type { RpcClient } from "../../src/db/rpc/rpc-client.ts";
 import { collectingLogger } from "../support/collecting-logger.ts";
 
@@ -46,6 +50,25 @@ describe("the API-key verifier", () => {
     );
     const broken = arrange(() => new RpcContractError("authenticate_api_key", "contract", "x"));
     await expect(broken.auth.verifier.verify(key)).rejects.toBeInstanceOf(RpcContractError);
+  });
+
+  it.each([
+    ["57P03 (starting up / in recovery)", () => errorForCode("authenticate_api_key", "57P03")],
+    ["25006 (read-only after a failover)", () => errorForCode("authenticate_api_key", "25006")],
+    ["an unknown SQLSTATE", () => errorForCode("authenticate_api_key", "XX000")],
+    ["a permission error", () => errorForCode("authenticate_api_key", "42501")],
+    ["a non-database error", () => new TypeError("boom")],
+  ])("fails closed with key_store_unavailable (503) on %s", async (_, failure) => {
+    const { key } = generateApiKey();
+    const t = arrange(() => failure());
+    t.feed().up();
+    await expect(t.auth.verifier.verify(key)).rejects.toEqual(
+      new SessionError("key_store_unavailable"),
+    );
+    expect(t.auth.caching()).toBe(true);
+    await expect(t.auth.verifier.verify(key)).rejects.toEqual(
+      new SessionError("key_store_unavailable"),
+    );
   });
 
   it("caches only while the feed is up, and marks a cached key used at most once a minute", async () => {
