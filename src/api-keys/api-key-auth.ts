@@ -30,13 +30,14 @@ export interface ApiKeyAuth {
   /** Verifies `cfk_…` bearer tokens into `api_key` sessions. */
   verifier: SessionVerifier;
   /**
-   * Call before revoke_api_key; `confirmed(listeners)` resolves "acknowledged" once that
-   * many instances (this one included) have dropped the key, "timeout" if they did not in
-   * time, "feed_down" when this instance's feed cannot hear them now, "no_feed" without one
-   * (supabase-js: the TTL bounds other instances).
+   * Call before revoke_api_key, and `confirmed(listeners)` after it committed. It resolves
+   * "acknowledged" once that many instances (this one included) have dropped the key; else,
+   * once the feeds' heartbeat bound has passed, when every silent instance has turned its
+   * cache off: "timeout", or "feed_down" if this instance cannot hear acknowledgements now.
+   * "no_feed" at once without a feed (supabase-js: the TTL bounds other instances).
    */
   expectRevocation(keyId: number): {
-    confirmed(listeners: number, timeoutMs: number): Promise<RevocationOutcome>;
+    confirmed(listeners: number): Promise<RevocationOutcome>;
     cancel(): void;
   };
   /** Drops the key from this instance's cache now. */
@@ -48,6 +49,9 @@ export interface ApiKeyAuth {
 }
 
 export type RevocationOutcome = "acknowledged" | "timeout" | "feed_down" | "no_feed";
+
+/** Slack on the heartbeat bound for timers and event loops that run late. */
+const BOUND_MARGIN_MS = 250;
 
 /** Written at most once per key per minute by this instance; the SQL guards it too. */
 const TOUCH_EVERY_MS = 60_000;
@@ -157,20 +161,25 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
         if (set.size === 0 && waiters.get(keyId) === set) waiters.delete(keyId);
       };
       return {
-        async confirmed(listeners, timeoutMs) {
-          // Without a live feed no acknowledgement can arrive; this instance's cache is off then.
-          if (!feedUp) {
+        async confirmed(listeners) {
+          const feed = options.revocations;
+          if (!feed) {
             cancel();
-            return options.revocations ? "feed_down" : "no_feed";
+            return "no_feed";
           }
+          // An instance that has not acknowledged by then has missed its heartbeat and dropped
+          // its cache (pg-revocation-feed.ts): past the bound, no instance serves the key.
+          const boundMs = feed.staleAfterMs + BOUND_MARGIN_MS;
           let timer: NodeJS.Timeout | undefined;
           try {
             return await new Promise<RevocationOutcome>((resolve) => {
+              // This instance's cache is off; acknowledgements cannot reach it: wait the bound.
+              if (!feedUp) return void (timer = setTimeout(resolve, boundMs, "feed_down"));
               check = () => {
                 if (seen.size >= listeners) resolve("acknowledged");
               };
               check();
-              timer = setTimeout(resolve, timeoutMs, "timeout");
+              timer = setTimeout(resolve, boundMs, "timeout");
             });
           } finally {
             clearTimeout(timer);
