@@ -9,6 +9,7 @@ import {
 import type { RpcClient } from "../db/rpc/rpc-client.ts";
 import { createApiKeyCache } from "./api-key-cache.ts";
 import { parseApiKey } from "./api-key-format.ts";
+import { createApiKeyMissCache } from "./api-key-miss-cache.ts";
 import { createApiKeyRateLimiter } from "./api-key-rate-limiter.ts";
 import type { RevocationFeed } from "./revocation-feed.ts";
 
@@ -21,6 +22,8 @@ export interface ApiKeyAuthOptions {
    */
   revocations: RevocationFeed | null;
   cacheTtlMs: number;
+  /** How long a hash that matched no active key is refused without a lookup; default 2 s. */
+  missTtlMs?: number;
   rateLimit: { perMinute: number; burst: number };
   logger: Logger;
   now?: () => number;
@@ -64,6 +67,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     enabled: options.revocations === null,
     now,
   });
+  const misses = createApiKeyMissCache({ ttlMs: options.missTtlMs ?? 2_000, now });
   const limiter = createApiKeyRateLimiter({ ...options.rateLimit, now });
   const waiters = new Map<number, Set<(instance: string) => void>>();
   let feedUp = false;
@@ -114,7 +118,10 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
       throw new SessionError("key_store_unavailable");
     }
     const row = rows[0];
-    if (!row) throw new SessionError("api_key_invalid");
+    if (!row) {
+      misses.add(hash);
+      throw new SessionError("api_key_invalid");
+    }
     const key = {
       keyId: row.key_id,
       userId: row.user_id,
@@ -130,6 +137,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     async verify(token): Promise<Session> {
       const parsed = parseApiKey(token);
       if (!parsed) throw new SessionError("malformed");
+      if (misses.has(parsed.hash)) throw new SessionError("api_key_invalid");
       let key = cache.get(parsed.hash);
       if (key) touch(key.keyId, now());
       else key = await lookup(parsed.hash);

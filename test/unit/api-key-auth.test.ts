@@ -92,6 +92,22 @@ describe("the API-key verifier", () => {
     expect(t.calls.at(-1)).toBe("authenticate_api_key");
   });
 
+  it("remembers a key that matched nothing for 2 s: one lookup, not one per request", async () => {
+    const { key } = generateApiKey();
+    const t = arrange();
+    for (let i = 0; i < 5; i++)
+      await expect(t.auth.verifier.verify(key)).rejects.toEqual(
+        new SessionError("api_key_invalid"),
+      );
+    expect(t.calls).toEqual(["authenticate_api_key"]);
+    t.advance(1_999);
+    await expect(t.auth.verifier.verify(key)).rejects.toEqual(new SessionError("api_key_invalid"));
+    expect(t.calls).toHaveLength(1);
+    t.advance(1);
+    await expect(t.auth.verifier.verify(key)).rejects.toEqual(new SessionError("api_key_invalid"));
+    expect(t.calls, "after the TTL the database is asked again").toHaveLength(2);
+  });
+
   it("waits for as many acknowledgements as there are listening instances, else out the heartbeat bound", async () => {
     const t = arrange();
     const bound = 50 + 250;
