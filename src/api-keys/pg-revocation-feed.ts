@@ -98,17 +98,32 @@ export function createPgRevocationFeed(options: PgRevocationFeedOptions): Revoca
     current = attempt;
     // Connecting and subscribing get the connect timeout plus one heartbeat bound.
     arm(attempt, CONNECT_TIMEOUT_S * 1_000 + staleAfterMs, "subscribe timed out");
-    attempt.listen
-      .unsafe(`listen ${REVOKED_CHANNEL}; listen ${SEEN_CHANNEL}; listen ${heartbeatChannel}`)
-      .then(
-        () => {
-          if (current !== attempt) return;
-          attempt.listening = true;
-          arm(attempt, staleAfterMs, "no heartbeat came back");
-          beat(attempt);
-        },
-        () => fail(attempt, "subscribe failed"),
-      );
+    subscribe(attempt).then(
+      (counted) => {
+        if (current !== attempt) return;
+        if (!counted) {
+          options.logger.error(
+            "[api-keys] the revocation feed's application_name did not reach Postgres (a pooler?); revoke could not count this instance, so its cache stays off",
+          );
+          return fail(attempt, "not counted");
+        }
+        attempt.listening = true;
+        arm(attempt, staleAfterMs, "no heartbeat came back");
+        beat(attempt);
+      },
+      () => fail(attempt, "subscribe failed"),
+    );
+  }
+
+  /** LISTENs; true if the backend carries the name revoke_api_key counts listeners by. */
+  async function subscribe(attempt: Attempt): Promise<boolean> {
+    await attempt.listen.unsafe(
+      `listen ${REVOKED_CHANNEL}; listen ${SEEN_CHANNEL}; listen ${heartbeatChannel}`,
+    );
+    const [row] = await attempt.listen.unsafe<{ name: string }[]>(
+      "select current_setting('application_name') as name",
+    );
+    return row?.name === FEED_APPLICATION_NAME;
   }
 
   function arm(attempt: Attempt, ms: number, reason: string) {

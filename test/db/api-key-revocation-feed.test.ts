@@ -3,7 +3,7 @@ import { revokeApiKey } from "../../src/actions/api-keys.ts";
 import { createApiKeyAuth } from "../../src/api-keys/api-key-auth.ts";
 import { generateApiKey } from "../../src/api-keys/api-key-format.ts";
 import { createPgRevocationFeed } from "../../src/api-keys/pg-revocation-feed.ts";
-import { FEED_APPLICATION_NAME, type RevocationFeed } from "../../src/api-keys/revocation-feed.ts";
+import type { RevocationFeed } from "../../src/api-keys/revocation-feed.ts";
 import { SessionError } from "../../src/auth/session-error.ts";
 import { createRpcClient, type RpcClient } from "../../src/db/rpc/rpc-client.ts";
 import { createSqlTransport } from "../../src/db/rpc/sql-transport.ts";
@@ -176,29 +176,32 @@ describe("the LISTEN revocation feed", () => {
     }
   });
 
-  it("never comes up where LISTEN succeeds but no notification arrives (a transaction-mode pooler)", async () => {
-    const proxy = await startTcpProxy(db.url);
-    proxy.mode = "no-notify";
-    const t = await arrange(proxy.url, FAST);
-    try {
-      // LISTEN itself succeeds through the proxy; only the notifications never arrive.
-      await expect
-        .poll(async () => {
-          const [row] = await db.sql<{ n: number }[]>`
+  it.each(["no-notify", "rename"] as const)(
+    "never comes up through a proxy in mode %s (a transaction-mode pooler; a pooler that drops application_name, so revoke could not count it)",
+    async (mode) => {
+      const proxy = await startTcpProxy(db.url);
+      proxy.mode = mode;
+      const t = await arrange(proxy.url, FAST);
+      try {
+        // LISTEN itself succeeds through the proxy; only the notifications never arrive.
+        await expect
+          .poll(async () => {
+            const [row] = await db.sql<{ n: number }[]>`
             select count(*)::int as n from pg_stat_activity
-            where application_name = ${FEED_APPLICATION_NAME} and query like 'listen %'`;
-          return row!.n;
-        })
-        .toBeGreaterThan(0);
-      await expect.poll(() => t.events.length, { timeout: 3_000 }).toBeGreaterThanOrEqual(2);
-      expect(t.events).not.toContain("up");
-      expect(t.auth.caching()).toBe(false);
-      await t.auth.verifier.verify(t.key);
-      await t.auth.verifier.verify(t.key);
-      expect(t.lookups()).toBe(2);
-    } finally {
-      await t.close();
-      await proxy.close();
-    }
-  });
+            where application_name like 'credential-free-jobs:api-%' and query like 'listen %'`;
+            return row!.n;
+          })
+          .toBeGreaterThan(0);
+        await expect.poll(() => t.events.length, { timeout: 3_000 }).toBeGreaterThanOrEqual(2);
+        expect(t.events).not.toContain("up");
+        expect(t.auth.caching()).toBe(false);
+        await t.auth.verifier.verify(t.key);
+        await t.auth.verifier.verify(t.key);
+        expect(t.lookups()).toBe(2);
+      } finally {
+        await t.close();
+        await proxy.close();
+      }
+    },
+  );
 });

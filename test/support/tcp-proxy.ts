@@ -7,9 +7,10 @@ export interface TcpProxy {
   /**
    * "pass" forwards; "silent" drops every byte both ways without closing (a hung or half-open
    * connection); "no-notify" drops the server's NotificationResponse messages only (what a
-   * transaction-mode pooler amounts to for LISTEN).
+   * transaction-mode pooler amounts to for LISTEN); "rename" forwards but changes the
+   * application_name in the startup packet (a pooler that does not pass it on).
    */
-  mode: "pass" | "silent" | "no-notify";
+  mode: "pass" | "silent" | "no-notify" | "rename";
   close(): Promise<void>;
 }
 
@@ -29,7 +30,11 @@ export async function startTcpProxy(databaseUrl: string): Promise<TcpProxy> {
       s.on("close", () => (client.destroy(), upstream.destroy()));
     }
     client.on("data", (d) => {
-      if (proxy.mode !== "silent") upstream.write(d);
+      if (proxy.mode === "silent") return;
+      // Same length, so the startup packet's length field stays right.
+      if (proxy.mode === "rename")
+        d = Buffer.from(d.toString("latin1").replace(/:api-key-/g, ":api-xxx-"), "latin1");
+      upstream.write(d);
     });
     upstream.on("data", (d) => {
       if (proxy.mode === "silent") return;
