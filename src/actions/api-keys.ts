@@ -5,8 +5,6 @@ import type { RpcClient } from "../db/rpc/rpc-client.ts";
 import { defineAction } from "../http/actions/index.ts";
 
 const DAY_MS = 86_400_000;
-/** How long revoke waits for every instance's acknowledgement before answering anyway. */
-const ACK_TIMEOUT_MS = 2_000;
 
 export interface ApiKeyActionsDeps {
   rpc: RpcClient;
@@ -80,9 +78,10 @@ export function listApiKeys(deps: Pick<ApiKeyActionsDeps, "rpc" | "now">) {
 
 /**
  * Ownership check and revocation are one RPC (one transaction): someone else's key is 404
- * and stays valid; a database error refuses (503) and changes nothing. On success the key
- * leaves this instance's cache at once, and the answer waits (at most 2 s) until every
- * instance listening on the database has acknowledged dropping it.
+ * and stays valid; a refusal before the commit changes nothing. On success the key leaves
+ * this instance's cache at once, and the answer waits until every listening instance has
+ * acknowledged dropping it or, at most, the feeds' heartbeat bound (3.25 s), after which
+ * an instance that did not hear the revocation has turned its cache off.
  */
 export function revokeApiKey(deps: Pick<ApiKeyActionsDeps, "rpc" | "apiKeys">) {
   return defineAction({
@@ -97,11 +96,11 @@ export function revokeApiKey(deps: Pick<ApiKeyActionsDeps, "rpc" | "apiKeys">) {
           throw err;
         });
       deps.apiKeys.forget(keyId);
-      const outcome = await acks.confirmed(row!.listeners, ACK_TIMEOUT_MS);
+      const outcome = await acks.confirmed(row!.listeners);
       if (outcome === "timeout" || outcome === "feed_down")
         logger.warn(
           { apiKeyId: keyId, listeners: row!.listeners, outcome },
-          "[api-keys] revoked, but not every instance acknowledged it; their cache TTL bounds it",
+          "[api-keys] revoked; not every instance acknowledged, so revoke waited out the heartbeat bound",
         );
       return { id: row!.id, status: "revoked" as const, revokedAt: row!.revoked_at };
     },

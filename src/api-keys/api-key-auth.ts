@@ -1,10 +1,15 @@
 import type { Logger } from "pino";
 import { SessionError } from "../auth/session-error.ts";
 import type { Session, SessionVerifier } from "../auth/session.ts";
-import { DatabaseUnavailableError } from "../db/rpc/errors.ts";
+import {
+  DatabaseUnavailableError,
+  InvalidArgumentsError,
+  RpcContractError,
+} from "../db/rpc/errors.ts";
 import type { RpcClient } from "../db/rpc/rpc-client.ts";
 import { createApiKeyCache } from "./api-key-cache.ts";
 import { parseApiKey } from "./api-key-format.ts";
+import { createApiKeyMissCache } from "./api-key-miss-cache.ts";
 import { createApiKeyRateLimiter } from "./api-key-rate-limiter.ts";
 import type { RevocationFeed } from "./revocation-feed.ts";
 
@@ -17,6 +22,8 @@ export interface ApiKeyAuthOptions {
    */
   revocations: RevocationFeed | null;
   cacheTtlMs: number;
+  /** How long a hash that matched no active key is refused without a lookup; default 2 s. */
+  missTtlMs?: number;
   rateLimit: { perMinute: number; burst: number };
   logger: Logger;
   now?: () => number;
@@ -26,13 +33,14 @@ export interface ApiKeyAuth {
   /** Verifies `cfk_…` bearer tokens into `api_key` sessions. */
   verifier: SessionVerifier;
   /**
-   * Call before revoke_api_key; `confirmed(listeners)` resolves "acknowledged" once that
-   * many instances (this one included) have dropped the key, "timeout" if they did not in
-   * time, "feed_down" when this instance's feed cannot hear them now, "no_feed" without one
-   * (supabase-js: the TTL bounds other instances).
+   * Call before revoke_api_key, and `confirmed(listeners)` after it committed. It resolves
+   * "acknowledged" once that many instances (this one included) have dropped the key; else,
+   * once the feeds' heartbeat bound has passed, when every silent instance has turned its
+   * cache off: "timeout", or "feed_down" if this instance cannot hear acknowledgements now.
+   * "no_feed" at once without a feed (supabase-js: the TTL bounds other instances).
    */
   expectRevocation(keyId: number): {
-    confirmed(listeners: number, timeoutMs: number): Promise<RevocationOutcome>;
+    confirmed(listeners: number): Promise<RevocationOutcome>;
     cancel(): void;
   };
   /** Drops the key from this instance's cache now. */
@@ -45,6 +53,9 @@ export interface ApiKeyAuth {
 
 export type RevocationOutcome = "acknowledged" | "timeout" | "feed_down" | "no_feed";
 
+/** Slack on the heartbeat bound for timers and event loops that run late. */
+const BOUND_MARGIN_MS = 250;
+
 /** Written at most once per key per minute by this instance; the SQL guards it too. */
 const TOUCH_EVERY_MS = 60_000;
 
@@ -56,6 +67,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     enabled: options.revocations === null,
     now,
   });
+  const misses = createApiKeyMissCache({ ttlMs: options.missTtlMs ?? 2_000, now });
   const limiter = createApiKeyRateLimiter({ ...options.rateLimit, now });
   const waiters = new Map<number, Set<(instance: string) => void>>();
   let feedUp = false;
@@ -95,12 +107,21 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     try {
       rows = await rpc.call("authenticate_api_key", { p_key_hash: hash });
     } catch (err) {
-      // Fail closed: an outage is 503, never an acceptance; nothing about the key is logged.
-      if (err instanceof DatabaseUnavailableError) throw new SessionError("key_store_unavailable");
-      throw err;
+      // Fail closed: only our own bug (bad arguments or rows) is a 500; every other failure,
+      // known outage or not, is 503 and never an acceptance. Nothing about the key is logged.
+      if (err instanceof InvalidArgumentsError || err instanceof RpcContractError) throw err;
+      if (!(err instanceof DatabaseUnavailableError))
+        logger.error(
+          { rpc: "authenticate_api_key", code: (err as { code?: unknown }).code },
+          "[api-keys] key lookup failed unexpectedly; answered 503",
+        );
+      throw new SessionError("key_store_unavailable");
     }
     const row = rows[0];
-    if (!row) throw new SessionError("api_key_invalid");
+    if (!row) {
+      misses.add(hash);
+      throw new SessionError("api_key_invalid");
+    }
     const key = {
       keyId: row.key_id,
       userId: row.user_id,
@@ -116,6 +137,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     async verify(token): Promise<Session> {
       const parsed = parseApiKey(token);
       if (!parsed) throw new SessionError("malformed");
+      if (misses.has(parsed.hash)) throw new SessionError("api_key_invalid");
       let key = cache.get(parsed.hash);
       if (key) touch(key.keyId, now());
       else key = await lookup(parsed.hash);
@@ -147,20 +169,25 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
         if (set.size === 0 && waiters.get(keyId) === set) waiters.delete(keyId);
       };
       return {
-        async confirmed(listeners, timeoutMs) {
-          // Without a live feed no acknowledgement can arrive; this instance's cache is off then.
-          if (!feedUp) {
+        async confirmed(listeners) {
+          const feed = options.revocations;
+          if (!feed) {
             cancel();
-            return options.revocations ? "feed_down" : "no_feed";
+            return "no_feed";
           }
+          // An instance that has not acknowledged by then has missed its heartbeat and dropped
+          // its cache (pg-revocation-feed.ts): past the bound, no instance serves the key.
+          const boundMs = feed.staleAfterMs + BOUND_MARGIN_MS;
           let timer: NodeJS.Timeout | undefined;
           try {
             return await new Promise<RevocationOutcome>((resolve) => {
+              // This instance's cache is off; acknowledgements cannot reach it: wait the bound.
+              if (!feedUp) return void (timer = setTimeout(resolve, boundMs, "feed_down"));
               check = () => {
                 if (seen.size >= listeners) resolve("acknowledged");
               };
               check();
-              timer = setTimeout(resolve, timeoutMs, "timeout");
+              timer = setTimeout(resolve, boundMs, "timeout");
             });
           } finally {
             clearTimeout(timer);

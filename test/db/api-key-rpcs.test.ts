@@ -104,6 +104,39 @@ describe("create_api_key: at most 5 active keys per user", () => {
   });
 });
 
+describe("list_api_keys", () => {
+  it("lists every active key first, even behind 120 newer revoked or expired ones, then the newest of those up to 100", async () => {
+    const rpc = serviceRpc();
+    const user = await createUser(db.sql);
+    try {
+      const [old] = await rpc.call("create_api_key", createArgs(user.id).args);
+      await db.sql`
+        insert into public.api_keys
+          (user_id, name, key_hash, display_prefix, revoked_at, revoked_by, created_by)
+        select ${user.id}, 'old', encode(sha256(convert_to(${user.id} || i, 'UTF8')), 'hex'),
+               'cfk_abcdefgh', now(), ${`user:${user.id}`}, ${`user:${user.id}`}
+          from generate_series(1, 119) i`;
+      await db.sql`
+        insert into public.api_keys
+          (user_id, name, key_hash, display_prefix, created_at, expires_at, created_by)
+        values (${user.id}, 'expired', ${"e".repeat(64)}, 'cfk_abcdefgh',
+                now() - interval '2 days', now() - interval '1 day', ${`user:${user.id}`})`;
+      const [recent] = await rpc.call("create_api_key", createArgs(user.id).args);
+
+      const rows = await rpc.call("list_api_keys", { p_user_id: user.id });
+      expect(rows).toHaveLength(100);
+      expect(rows.slice(0, 2).map((r) => r.id)).toEqual([recent!.id, old!.id]);
+      const inactive = rows.slice(2);
+      expect(inactive.every((r) => r.revoked_at !== null || r.name === "expired")).toBe(true);
+      expect(inactive[0]).toMatchObject({ name: "expired", revoked_at: null });
+      const ids = inactive.map((r) => r.id);
+      expect(ids, "newest inactive first").toEqual([...ids].sort((a, b) => b - a));
+    } finally {
+      await rpc.close();
+    }
+  });
+});
+
 describe("revoke_api_key", () => {
   it("refuses someone else's key as not found and leaves it valid; revokes the owner's, naming them, and notifies", async () => {
     const rpc = serviceRpc();

@@ -55,6 +55,12 @@ describe("supabase-js RPC transport", () => {
     ["42501", 403, PermissionDeniedError],
     ["PGRST202", 404, RpcContractError],
     ["PGRST001", 503, DatabaseUnavailableError],
+    // Transient Postgres states PostgREST passes on: recovery, failover, disk full.
+    ["57P03", 500, DatabaseUnavailableError],
+    ["25006", 405, DatabaseUnavailableError],
+    ["53100", 503, DatabaseUnavailableError],
+    // An unknown code behind a 503 is still an outage, not a server fault.
+    ["XX001", 503, DatabaseUnavailableError],
   ] as const)(
     "maps PostgREST code %s to the same domain error as the SQL transport",
     async (code, status, ErrorClass) => {

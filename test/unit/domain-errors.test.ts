@@ -74,6 +74,21 @@ describe("one table of domain errors", () => {
     }
   });
 
+  it.each([
+    ["08006", "connection failure"],
+    ["25006", "read-only server, e.g. a standby mid-failover"],
+    ["53100", "disk full"],
+    ["53200", "out of memory"],
+    ["55P03", "lock not available"],
+    ["57P02", "crash shutdown"],
+    ["57P03", "cannot connect now (starting up, recovery)"],
+    ["58030", "I/O error"],
+  ])("maps the transient SQLSTATE %s (%s) to a retryable 503", (code) => {
+    const err = errorForCode("x", code);
+    expect(err).toBeInstanceOf(DatabaseUnavailableError);
+    expect(err).toMatchObject({ status: 503, retryable: true, code });
+  });
+
   it("tells clients when to retry a database outage", () => {
     const err = new DatabaseUnavailableError("x", "08006", "connection failure");
     expect(errorResponse(err)).toEqual({

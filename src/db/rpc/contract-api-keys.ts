@@ -30,6 +30,7 @@ export const apiKeyRpcs = {
       expires_at: timestamp.nullable(),
     }),
   ),
+  /** Active keys first, then the newest revoked or expired, 100 rows at most (…003900). */
   list_api_keys: defineRpc(
     z.object({ p_user_id: z.uuid() }).strict(),
     z.object({

@@ -127,21 +127,34 @@ const BY_SQLSTATE: Record<string, [ErrorClass, string]> = {
   "23505": [ConflictError, "a unique value already exists"],
   "40001": [DatabaseUnavailableError, "serialization failure, retry"],
   "40P01": [DatabaseUnavailableError, "deadlock detected, retry"],
-  "53300": [DatabaseUnavailableError, "too many connections"],
-  "57014": [DatabaseUnavailableError, "statement timeout"],
-  "57P01": [DatabaseUnavailableError, "the server is shutting down"],
+  // A write reached a read-only server: a standby mid-failover, writable again once promoted.
+  "25006": [DatabaseUnavailableError, "the server is read-only (failover?), retry"],
+  // lock_timeout expired: another transaction held the row; the same call may pass next time.
+  "55P03": [DatabaseUnavailableError, "lock not available, retry"],
   PGRST000: [DatabaseUnavailableError, "PostgREST could not connect to the database"],
   PGRST001: [DatabaseUnavailableError, "PostgREST could not connect to the database"],
   PGRST002: [DatabaseUnavailableError, "PostgREST schema cache not ready"],
   PGRST003: [DatabaseUnavailableError, "PostgREST connection pool timed out"],
 };
 
+/** SQLSTATE classes that describe the server's state, not the call: retrying later may pass. */
+const UNAVAILABLE_CLASSES: Record<string, string> = {
+  // Connection exceptions: the socket or the session broke.
+  "08": "connection failure",
+  // Insufficient resources (connections, memory, disk): the server is overloaded, not the call wrong.
+  "53": "insufficient resources",
+  // Operator intervention: canceled, shutting down (57P01/02), starting or in recovery (57P03).
+  "57": "operator intervention (shutdown, restart or cancel)",
+  // System error: I/O failures inside the server; nothing the caller can fix.
+  "58": "system error in the database server",
+};
+
 /** Maps a SQLSTATE (or PostgREST code) to its domain error. */
 export function errorForCode(rpc: string, code: string | undefined): RpcError {
   const known = code ? BY_SQLSTATE[code] : undefined;
   if (known) return new known[0](rpc, code!, known[1]);
-  // Class 08: connection exceptions.
-  if (code?.startsWith("08")) return new DatabaseUnavailableError(rpc, code, "connection failure");
+  const unavailable = code?.length === 5 ? UNAVAILABLE_CLASSES[code.slice(0, 2)] : undefined;
+  if (unavailable) return new DatabaseUnavailableError(rpc, code!, unavailable);
   return new RpcError(rpc, code ?? "unknown", `failed with SQLSTATE ${code ?? "unknown"}`);
 }
 

@@ -1,5 +1,5 @@
 import { createClient } from "@supabase/supabase-js";
-import { DatabaseUnavailableError, errorForCode } from "./errors.ts";
+import { DatabaseUnavailableError, RpcError, errorForCode } from "./errors.ts";
 import type { RpcTransport } from "./transport.ts";
 
 export interface SupabaseTransportOptions {
@@ -32,7 +32,11 @@ export function createSupabaseTransport(options: SupabaseTransportOptions): RpcT
             "Supabase unreachable or overloaded",
           );
         }
-        throw errorForCode(name, error.code || (status >= 500 ? "08000" : undefined));
+        const mapped = errorForCode(name, error.code || (status >= 500 ? "08000" : undefined));
+        // A gateway or PostgREST answering "unavailable" is transient whatever code it carries.
+        if (mapped.constructor === RpcError && (status === 502 || status === 503 || status === 504))
+          throw new DatabaseUnavailableError(name, mapped.code, `Supabase answered ${status}`);
+        throw mapped;
       }
       if (rows === null) return [];
       return Array.isArray(rows) ? (rows as unknown[]) : [rows];
