@@ -246,6 +246,38 @@ describe("recommendations-build", () => {
     expect(await recommendationsOf(user.id)).toHaveLength(3);
   });
 
+  it("ranks first the issue in a language the audit found in the user's own repositories", async () => {
+    const s = stack.arrange();
+    const o = organisation();
+    const user = await createUser(db.sql, { login: "gopher-gil" });
+    await install(s, { accountId: user.githubId, repositories: [o.widgets, o.gadgets] });
+    // The user owns no candidate repository: the audit is the only source of languages.
+    s.fake.state.users.set("gopher-gil", { languages: ["Go", null, "Go"] });
+    // Without the language signal the fresher TypeScript issue would rank first.
+    s.fake.state.issues.set(o.gadgets, [
+      issue(1, ["good first issue"], { language: "TypeScript" }),
+    ]);
+    s.fake.state.issues.set(o.widgets, [
+      issue(2, ["good first issue"], {
+        language: "Go",
+        updatedAt: new Date(Date.now() - 5 * DAY_MS).toISOString(),
+      }),
+    ]);
+
+    expect((await s.action("bootstrap-profile", await s.userToken(user))).status).toBe(200);
+    const runs = await s.executor.drain();
+    expect(runs.find((r) => r.functionId.endsWith("-recommendations-build"))).toMatchObject({
+      status: "completed",
+      result: { recommended: 2 },
+    });
+    const [profile] = await db.sql`select languages from public.profiles where id = ${user.id}`;
+    expect(profile).toEqual({ languages: ["Go"] });
+    expect((await recommendationsOf(user.id)).map((r) => `${r.repo}#${r.number}`)).toEqual([
+      `${o.widgets}#2`,
+      `${o.gadgets}#1`,
+    ]);
+  });
+
   it("refuses a build request carrying anything but the user id", async () => {
     const s = stack.arrange();
     const user = await createUser(db.sql);
