@@ -21,11 +21,20 @@ export interface FakeIssue {
   language?: string | null;
 }
 
-const SUFFIX = ` is:issue is:open no:assignee sort:updated-desc label:${NEWCOMER_LABELS.map((l) => JSON.stringify(l)).join(",")}`;
+// The repo: qualifiers, then exactly the qualifiers buildCandidateSearches writes.
+const SEARCH = /^((?:repo:\S+ )+)is:issue is:open no:assignee sort:updated-desc label:(\S.*)$/;
+const LABEL = /^(?:"([^"]+)"|([a-z0-9-]+))$/;
+const newcomer = new Set(NEWCOMER_LABELS);
+
+/** The labels of a `label:` clause, or null when one is not a newcomer label or is misquoted. */
+function parseLabels(clause: string): string[] | null {
+  const labels = clause.split(",").map((part) => LABEL.exec(part)?.slice(1).find(Boolean));
+  return labels.every((l): l is string => l !== undefined && newcomer.has(l)) ? labels : null;
+}
 
 /**
  * GitHub's issue search for CANDIDATE_QUERY: the token's installation sees only its own
- * repositories; open, unassigned issues with a newcomer label match, most recently
+ * repositories; open, unassigned issues with one of the query's labels match, most recently
  * updated first, at most 100. Any other GraphQL document falls through to the next handler.
  */
 export function issueSearchHandlers(graphqlUrl: string, context: FakeContext): RequestHandler[] {
@@ -40,7 +49,9 @@ export function issueSearchHandlers(graphqlUrl: string, context: FakeContext): R
       const refused = await context.admit("issue-search", request);
       if (refused) return refused;
       const search = String(body.variables?.searchQuery);
-      if (search.length > MAX_SEARCH_QUERY_LENGTH || !search.endsWith(SUFFIX)) {
+      const match = SEARCH.exec(search);
+      const labels = match ? parseLabels(match[2]!) : null;
+      if (search.length > MAX_SEARCH_QUERY_LENGTH || !match || !labels) {
         state.rejections.push(`an issue search GitHub would refuse or misread: ${search}`);
         return HttpResponse.json({ errors: [{ message: "bad search" }] }, { status: 422 });
       }
@@ -48,11 +59,11 @@ export function issueSearchHandlers(graphqlUrl: string, context: FakeContext): R
       const reachable = new Set(
         (state.repositories.get(issued.installationId) ?? []).map((r) => r.full_name.toLowerCase()),
       );
-      const named = search
-        .slice(0, -SUFFIX.length)
+      const named = match[1]!
+        .trim()
         .split(" ")
         .map((q) => q.replace(/^repo:/, "").toLowerCase());
-      const wanted = new Set(NEWCOMER_LABELS);
+      const wanted = new Set(labels);
       const nodes = [...state.issues]
         .filter(([repo]) => named.includes(repo.toLowerCase()) && reachable.has(repo.toLowerCase()))
         .flatMap(([repo, issues]) => issues.map((issue) => ({ repo, issue })))

@@ -3,8 +3,10 @@ import { describe, expect, it } from "vitest";
 import {
   buildCandidateSearches,
   CANDIDATE_QUERY,
+  LABEL_GROUPS,
   MAX_SEARCH_QUERY_LENGTH,
 } from "../../src/recommendations/candidate-query.ts";
+import { NEWCOMER_LABELS } from "../../src/recommendations/rank.ts";
 import { fetchCandidates } from "../../src/recommendations/fetch-candidates.ts";
 import { githubSchema } from "../support/github-graphql-fixtures.ts";
 import { githubValidationErrors } from "../support/github-graphql-validation.ts";
@@ -51,14 +53,30 @@ describe("CANDIDATE_QUERY against GitHub's published schema", () => {
 });
 
 describe("buildCandidateSearches", () => {
-  it("searches open, unassigned, newcomer-labelled issues in the named repositories", () => {
+  it("searches open, unassigned, newcomer-labelled issues in the named repositories, once per label group", () => {
+    const q = "is:issue is:open no:assignee sort:updated-desc label:";
+    const repos = ["acme/gadgets", "acme/widgets"];
     expect(buildCandidateSearches(["acme/widgets", "acme/gadgets", "acme/widgets"])).toEqual([
       {
-        repositories: ["acme/gadgets", "acme/widgets"],
-        query:
-          'repo:acme/gadgets repo:acme/widgets is:issue is:open no:assignee sort:updated-desc label:"good first issue","first-timers-only","help wanted"',
+        repositories: repos,
+        labels: ["good first issue", "good-first-issue", "good first bug", "easy"],
+        query: `repo:acme/gadgets repo:acme/widgets ${q}"good first issue",good-first-issue,"good first bug",easy`,
+      },
+      {
+        repositories: repos,
+        labels: ["first-timers-only", "beginner", "beginner friendly", "starter"],
+        query: `repo:acme/gadgets repo:acme/widgets ${q}first-timers-only,beginner,"beginner friendly",starter`,
+      },
+      {
+        repositories: repos,
+        labels: ["beginner-friendly", "help wanted", "help-wanted", "up-for-grabs"],
+        query: `repo:acme/gadgets repo:acme/widgets ${q}beginner-friendly,"help wanted",help-wanted,up-for-grabs`,
       },
     ]);
+  });
+
+  it("covers every newcomer label exactly once across the label groups", () => {
+    expect(LABEL_GROUPS.flat().sort()).toEqual([...NEWCOMER_LABELS].sort());
   });
 
   it("chunks many repositories into queries within GitHub's length limit, covering each once", () => {
@@ -69,13 +87,17 @@ describe("buildCandidateSearches", () => {
       expect(b.query.length).toBeLessThanOrEqual(MAX_SEARCH_QUERY_LENGTH);
       expect(b.query.match(/repo:/g)).toHaveLength(b.repositories.length);
     }
-    expect(batches.flatMap((b) => b.repositories).sort()).toEqual([...repos].sort());
+    for (const labels of LABEL_GROUPS) {
+      const covered = batches.filter((b) => b.labels === labels).flatMap((b) => b.repositories);
+      expect(covered.sort()).toEqual([...repos].sort());
+    }
   });
 
   it("fits the longest name GitHub allows in one query", () => {
     const longest = `${"o".repeat(39)}/${"r".repeat(100)}`;
-    const [batch] = buildCandidateSearches([longest]);
-    expect(batch!.query.length).toBeLessThanOrEqual(MAX_SEARCH_QUERY_LENGTH);
+    const batches = buildCandidateSearches([longest]);
+    expect(batches).toHaveLength(LABEL_GROUPS.length);
+    for (const b of batches) expect(b.query.length).toBeLessThanOrEqual(MAX_SEARCH_QUERY_LENGTH);
   });
 
   it.each([
@@ -85,9 +107,8 @@ describe("buildCandidateSearches", () => {
     ["no owner", "widgets"],
     ["a dot-dot name", "acme/.."],
   ])("leaves out a name with %s rather than pasting it into search syntax", (_why, name) => {
-    expect(buildCandidateSearches([name, "acme/ok"])).toEqual([
-      expect.objectContaining({ repositories: ["acme/ok"] }),
-    ]);
+    const batches = buildCandidateSearches([name, "acme/ok"]);
+    expect(batches.map((b) => b.repositories)).toEqual(LABEL_GROUPS.map(() => ["acme/ok"]));
   });
 
   it("makes no search at all for no repositories", () => {
@@ -109,7 +130,7 @@ describe("fetchCandidates", () => {
     ...overrides,
   });
 
-  it("sends one request per batch and maps issues, keeping the installation's spelling of the name", async () => {
+  it("sends one request per batch and label group and maps issues, keeping the installation's spelling of the name", async () => {
     const sent: unknown[] = [];
     const graphql = async (query: string, variables: { searchQuery: string }) => {
       sent.push({ query, variables });
@@ -129,12 +150,14 @@ describe("fetchCandidates", () => {
       };
     };
     const issues = await fetchCandidates(graphql, ["acme/widgets"]);
-    expect(sent).toEqual([
-      {
+    // The same issues answered for every label group are stored once.
+    expect(sent).toEqual(
+      buildCandidateSearches(["acme/widgets"]).map((b) => ({
         query: CANDIDATE_QUERY,
-        variables: { searchQuery: buildCandidateSearches(["acme/widgets"])[0]!.query },
-      },
-    ]);
+        variables: { searchQuery: b.query },
+      })),
+    );
+    expect(sent).toHaveLength(LABEL_GROUPS.length);
     expect(issues).toEqual([
       {
         github_issue_id: 9001,
