@@ -250,6 +250,31 @@ describe("recommendations-build", () => {
     expect(await recommendationsOf(user.id)).toHaveLength(3);
   });
 
+  it.each([403, 429] as const)(
+    "a candidate search rate-limited with %i is retried at GitHub's reset, and no recommendation is lost",
+    async (status) => {
+      const s = stack.arrange();
+      const o = organisation();
+      const user = await createUser(db.sql, { login: `limited-${status}` });
+      await install(s, { accountId: user.githubId, repositories: [o.widgets, o.gadgets] });
+      serveIssues(s, o.org, `limited-${status}/dotfiles`);
+      s.fake.state.issueSearchLimits.push(status);
+
+      const [run] = await s.executor.send(requested(user.id));
+      expect(run).toMatchObject({ status: "completed", result: { recommended: 3, inserted: 3 } });
+      const retried = run!.attempts.filter((a) => a.retryAfter !== undefined);
+      expect(retried).toHaveLength(1);
+      expect(new Date(retried[0]!.retryAfter!).getTime()).toBe(
+        s.fake.state.rateLimitResetEpoch * 1000,
+      );
+      // The refused search, then every label group's search on the retry.
+      expect(s.fake.state.requests["issue-search"]).toBe(1 + SEARCHES_PER_REFRESH);
+      const recommended = (await recommendationsOf(user.id)).map((r) => `${r.repo}#${r.number}`);
+      expect(recommended.sort()).toEqual([`${o.gadgets}#5`, `${o.widgets}#1`, `${o.widgets}#2`]);
+      expect(s.fake.state.rejections).toEqual([]);
+    },
+  );
+
   it("ranks first the issue in a language the audit found in the user's own repositories", async () => {
     const s = stack.arrange();
     const o = organisation();

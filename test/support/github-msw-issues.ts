@@ -5,7 +5,7 @@ import {
 } from "../../src/recommendations/candidate-query.ts";
 import { NEWCOMER_LABELS } from "../../src/recommendations/rank.ts";
 import { findIssuedToken } from "./github-msw-auth.ts";
-import type { FakeContext } from "./github-msw.ts";
+import { rateLimitHeaders, type FakeContext } from "./github-msw.ts";
 
 /** An issue in the fake GitHub, per repository full name (`state.issues`). */
 export interface FakeIssue {
@@ -48,6 +48,12 @@ export function issueSearchHandlers(graphqlUrl: string, context: FakeContext): R
       if (body.query !== CANDIDATE_QUERY) return undefined;
       const refused = await context.admit("issue-search", request);
       if (refused) return refused;
+      const limited = state.issueSearchLimits.shift();
+      if (limited)
+        return HttpResponse.json(
+          { message: "API rate limit exceeded for installation." },
+          { status: limited, headers: rateLimitHeaders(state) },
+        );
       const search = String(body.variables?.searchQuery);
       const match = SEARCH.exec(search);
       const labels = match ? parseLabels(match[2]!) : null;
