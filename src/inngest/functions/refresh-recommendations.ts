@@ -16,9 +16,10 @@ export const REFRESH_MAX_PAGES = 100;
 
 /**
  * Daily at 06:00 UTC: asks for a recommendations build (recommendations/build.requested)
- * for every user who reaches an active installation, so recommendations that expired after
- * 7 days come back, from candidates the shared cache keeps fresh (one GitHub search per
- * installation, however many of its users build). Fans out with step.sendEvent, a page at a
+ * for every user who reaches an active installation, so open rows still ranked get a new
+ * 7-day expiry and expired or released ones are replaced by other candidates (they never
+ * come back: recommendation_candidates marks them dropped), from the shared cache (one
+ * refresh per installation, however many of its users build). Fans out with step.sendEvent, a page at a
  * time, never inngest.send in a step; the event id is per user per UTC day, so a retry or a
  * rerun the same day sends nothing Inngest has not already dropped.
  */
