@@ -1,6 +1,7 @@
 import { http, HttpResponse, type RequestHandler } from "msw";
 import {
   CANDIDATE_QUERY,
+  LABEL_GROUPS,
   MAX_SEARCH_QUERY_LENGTH,
 } from "../../src/recommendations/candidate-query.ts";
 import { NEWCOMER_LABELS } from "../../src/recommendations/rank.ts";
@@ -43,7 +44,7 @@ export function issueSearchHandlers(graphqlUrl: string, context: FakeContext): R
     http.post(graphqlUrl, async ({ request }) => {
       const body = (await request.clone().json()) as {
         query?: unknown;
-        variables?: { searchQuery?: unknown };
+        variables?: Record<string, unknown>;
       };
       if (body.query !== CANDIDATE_QUERY) return undefined;
       const refused = await context.admit("issue-search", request);
@@ -54,48 +55,60 @@ export function issueSearchHandlers(graphqlUrl: string, context: FakeContext): R
           { message: "API rate limit exceeded for installation." },
           { status: limited, headers: rateLimitHeaders(state) },
         );
-      const search = String(body.variables?.searchQuery);
-      const match = SEARCH.exec(search);
-      const labels = match ? parseLabels(match[2]!) : null;
-      if (search.length > MAX_SEARCH_QUERY_LENGTH || !match || !labels) {
-        state.rejections.push(`an issue search GitHub would refuse or misread: ${search}`);
-        return HttpResponse.json({ errors: [{ message: "bad search" }] }, { status: 422 });
-      }
       const issued = findIssuedToken(state.issuedTokens, request.headers.get("authorization"))!;
       const reachable = new Set(
         (state.repositories.get(issued.installationId) ?? []).map((r) => r.full_name.toLowerCase()),
       );
-      const named = match[1]!
-        .trim()
-        .split(" ")
-        .map((q) => q.replace(/^repo:/, "").toLowerCase());
-      const wanted = new Set(labels);
-      const nodes = [...state.issues]
-        .filter(([repo]) => named.includes(repo.toLowerCase()) && reachable.has(repo.toLowerCase()))
-        .flatMap(([repo, issues]) => issues.map((issue) => ({ repo, issue })))
-        .filter(
-          ({ issue }) =>
-            (issue.state ?? "open") === "open" &&
-            !issue.assignees &&
-            issue.labels.some((l) => wanted.has(l.toLowerCase())),
-        )
-        .sort((a, b) => (b.issue.updatedAt ?? "").localeCompare(a.issue.updatedAt ?? ""))
-        .slice(0, 100)
-        .map(({ repo, issue }) => ({
-          databaseId: issue.databaseId,
-          number: issue.number,
-          title: issue.title,
-          url: `https://github.com/${repo}/issues/${issue.number}`,
-          createdAt: issue.createdAt ?? "2026-11-01T00:00:00Z",
-          updatedAt: issue.updatedAt ?? "2026-11-20T00:00:00Z",
-          labels: { nodes: issue.labels.map((name) => ({ name })) },
-          assignees: { totalCount: issue.assignees ?? 0 },
-          repository: {
-            nameWithOwner: repo,
-            primaryLanguage: issue.language ? { name: issue.language } : null,
-          },
-        }));
-      return HttpResponse.json({ data: { search: { issueCount: nodes.length, nodes } } });
+      // One aliased search per label group: g<i> answers variable q<i>.
+      const data: Record<string, unknown> = {};
+      for (let i = 0; i < LABEL_GROUPS.length; i++) {
+        const search = String(body.variables?.[`q${i}`]);
+        const answer = searchAnswer(state, reachable, search);
+        if (!answer) {
+          state.rejections.push(`an issue search GitHub would refuse or misread: ${search}`);
+          return HttpResponse.json({ errors: [{ message: "bad search" }] }, { status: 422 });
+        }
+        data[`g${i}`] = answer;
+      }
+      return HttpResponse.json({ data });
     }),
   ];
+}
+
+/** One search's answer, or null for a search GitHub would refuse or this fake cannot read. */
+function searchAnswer(state: FakeContext["state"], reachable: Set<string>, search: string) {
+  const match = SEARCH.exec(search);
+  const labels = match ? parseLabels(match[2]!) : null;
+  if (search.length > MAX_SEARCH_QUERY_LENGTH || !match || !labels) return null;
+  const named = match[1]!
+    .trim()
+    .split(" ")
+    .map((q) => q.replace(/^repo:/, "").toLowerCase());
+  const wanted = new Set(labels);
+  const nodes = [...state.issues]
+    .filter(([repo]) => named.includes(repo.toLowerCase()) && reachable.has(repo.toLowerCase()))
+    .flatMap(([repo, issues]) => issues.map((issue) => ({ repo, issue })))
+    .filter(
+      ({ issue }) =>
+        (issue.state ?? "open") === "open" &&
+        !issue.assignees &&
+        issue.labels.some((l) => wanted.has(l.toLowerCase())),
+    )
+    .sort((a, b) => (b.issue.updatedAt ?? "").localeCompare(a.issue.updatedAt ?? ""))
+    .slice(0, 100)
+    .map(({ repo, issue }) => ({
+      databaseId: issue.databaseId,
+      number: issue.number,
+      title: issue.title,
+      url: `https://github.com/${repo}/issues/${issue.number}`,
+      createdAt: issue.createdAt ?? "2026-11-01T00:00:00Z",
+      updatedAt: issue.updatedAt ?? "2026-11-20T00:00:00Z",
+      labels: { nodes: issue.labels.map((name) => ({ name })) },
+      assignees: { totalCount: issue.assignees ?? 0 },
+      repository: {
+        nameWithOwner: repo,
+        primaryLanguage: issue.language ? { name: issue.language } : null,
+      },
+    }));
+  return { issueCount: nodes.length, nodes };
 }
