@@ -45,8 +45,9 @@ interface Outcome {
  * `POST <basePath>/<name>`: 404 unknown action, 405 other methods, 401 bad
  * token, 503 credentials that cannot be checked now, 429 an API key over its
  * rate, 403 an API-key session on a human-only action, 413 / 400 bad body (after
- * dropping server-controlled keys such as `userId`), then the action. The action runs only after the token verified and the input
- * parsed; its errors map to codes, never messages.
+ * dropping server-controlled keys such as `userId`), then the action. The action runs
+ * only after the token verified and the input parsed; its errors map to codes, never
+ * messages.
  */
 export function registerActions(app: Hono, deps: ActionsDeps): void {
   // A Map, so `constructor` or `__proto__` in the URL can never find an Object.prototype member.

@@ -7,21 +7,23 @@ import type { SweepDeps } from "./expire-recommendations.ts";
 /** Users per page by default: one step reads them, one step.sendEvent asks for their builds. */
 export const REFRESH_PAGE = 1000;
 
+/** 200 steps at most per run (Inngest allows 1,000); past 100,000 users, split the run. */
+export const REFRESH_MAX_PAGES = 100;
+
 export interface RefreshRecommendationsDeps extends SweepDeps {
   /** Users per page, 1..REFRESH_PAGE (the RPC's limit); REFRESH_PAGE when absent. */
   refreshPageSize?: number;
 }
-/** 200 steps at most per run (Inngest allows 1,000); past 100,000 users, split the run. */
-export const REFRESH_MAX_PAGES = 100;
 
 /**
  * Daily at 06:00 UTC: asks for a recommendations build (recommendations/build.requested)
- * for every user who reaches an active installation, so open rows still ranked get a new
- * 7-day expiry and expired or released ones are replaced by other candidates (they never
+ * for every user who reaches an active installation: open rows still ranked get a new
+ * 7-day expiry, and expired or released ones are replaced by other candidates (they never
  * come back: recommendation_candidates marks them dropped), from the shared cache (one
- * refresh per installation, however many of its users build). Fans out with step.sendEvent, a page at a
- * time, never inngest.send in a step; the event id is per user per UTC day, so a retry or a
- * rerun the same day sends nothing Inngest has not already dropped.
+ * refresh per installation, however many of its users build). Fans out with
+ * step.sendEvent, a page at a time, never inngest.send in a step; the event id is per user
+ * per UTC day, so a retry or a rerun the same day sends nothing Inngest has not already
+ * dropped.
  */
 export function createRefreshRecommendations(
   inngest: AppInngest,
