@@ -35,6 +35,8 @@ export interface FunctionDeps {
   logger: Logger;
   /** The schedulers' clock (sweeps); tests move it. */
   now?: () => Date;
+  /** Users per page of the daily refresh's fan-out (refresh-recommendations). */
+  refreshPageSize?: number;
 }
 
 export function createFunctions(client: AppInngest, deps: FunctionDeps): InngestFunction.Any[] {

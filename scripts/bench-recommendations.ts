@@ -52,7 +52,13 @@ const USERS_PER_ORG = 50;
 const REPOS_PER_ORG = 5;
 const ISSUES_PER_REPO = 8;
 const CONCURRENCY = 20;
-const TARGETS = { searchesPerInstallationRefresh: 1, speedup: 5 };
+/**
+ * `searchesPerInstallationRefresh` counts candidate-search requests (one GraphQL request per
+ * repository batch, whatever its label groups). Token mints are GitHub requests too and are
+ * reported beside it, but not in it: a token is reused for up to its hour, so one mint
+ * serves every refresh of that installation in the hour (a cold refresh costs 1 + 1).
+ */
+const TARGETS = { searchesPerInstallationRefresh: 1, mintsPerInstallation: 1, speedup: 5 };
 const BASE_URL = "https://api.github.com";
 const APP_ID = "424242";
 const LABELS = [["good first issue"], ["help wanted"], ["bug"], ["good first issue", "docs"]];
@@ -336,14 +342,26 @@ async function mapConcurrently<T>(items: T[], limit: number, fn: (item: T) => Pr
 function report(a: Run, b: Run, f: Run): boolean {
   const rate = (r: Run) => r.builds / r.seconds;
   const speedup = rate(a) / rate(b);
-  // Every build here falls in one freshness window: one refresh per installation at most.
+  // Every build here falls in one freshness window and one token hour: one refresh and
+  // one mint per installation at most.
   const perInstallation = a.searches / ORGS;
+  const mintsPerInstallation = a.mints / ORGS;
   const disagree = [...b.recommended].filter(
     ([user, issues]) => a.recommended.get(user) !== issues,
   );
   const line = (...cells: string[]) =>
     console.log(cells.map((c, i) => (i === 0 ? c.padEnd(16) : c.padStart(15))).join(""));
-  line("variant", "builds/s", "wall s", "searches", "mints", "requests/build", "searches/inst");
+  line(
+    "variant",
+    "builds/s",
+    "wall s",
+    "searches",
+    "mints",
+    "requests/build",
+    "searches/inst",
+    "mints/inst",
+    "requests/inst",
+  );
   for (const r of [a, b, f]) {
     line(
       r.name,
@@ -353,10 +371,13 @@ function report(a: Run, b: Run, f: Run): boolean {
       String(r.mints),
       ((r.searches + r.mints) / r.builds).toFixed(3),
       (r.searches / ORGS).toFixed(2),
+      (r.mints / ORGS).toFixed(2),
+      ((r.searches + r.mints) / ORGS).toFixed(2),
     );
   }
   const failures = [
-    perInstallation > TARGETS.searchesPerInstallationRefresh && "requests per installation",
+    perInstallation > TARGETS.searchesPerInstallationRefresh && "searches per installation",
+    mintsPerInstallation > TARGETS.mintsPerInstallation && "token mints per installation",
     speedup < TARGETS.speedup && "throughput ratio",
     a.recommended.size !== a.builds && `only ${a.recommended.size} users got recommendations`,
     disagree.length > 0 && `ours and baseline disagree for ${disagree.length} users`,
@@ -365,10 +386,10 @@ function report(a: Run, b: Run, f: Run): boolean {
       `the fake refused: ${[a, b, f].flatMap((r) => r.rejections).join("; ")}`,
   ].filter(Boolean);
   console.log(
-    `\nours: ${a.refreshes} refreshes, ${perInstallation.toFixed(2)} searches per installation, ${speedup.toFixed(2)}x the baseline's builds/s (the whole function under @inngest/test: ${(rate(f) / rate(b)).toFixed(2)}x)`,
+    `\nours: ${a.refreshes} refreshes; GitHub requests per installation per refresh = ${perInstallation.toFixed(2)} searches + ${mintsPerInstallation.toFixed(2)} token mints = ${((a.searches + a.mints) / ORGS).toFixed(2)} (a cold refresh: its token is then reused for up to an hour, so later refreshes in that hour cost the search only); ${speedup.toFixed(2)}x the baseline's builds/s (the whole function under @inngest/test: ${(rate(f) / rate(b)).toFixed(2)}x)`,
   );
   console.log(
-    `targets: <= ${TARGETS.searchesPerInstallationRefresh} GitHub request per installation per refresh (amortized over its users; token mints listed apart), >= ${TARGETS.speedup}x baseline builds/s, same recommendations: ${failures.length ? `MISSED: ${failures.join(", ")}` : "all met"}`,
+    `targets: <= ${TARGETS.searchesPerInstallationRefresh} search request per installation per refresh (amortized over its users; mints not counted here), <= ${TARGETS.mintsPerInstallation} token mint per installation per token hour, >= ${TARGETS.speedup}x baseline builds/s, same recommendations: ${failures.length ? `MISSED: ${failures.join(", ")}` : "all met"}`,
   );
   return failures.length === 0;
 }

@@ -27,6 +27,8 @@ export interface ApplicationDeps {
   github: GitHubApp | null;
   /** The scheduled functions' clock; tests move it. */
   now?: () => Date;
+  /** Users per page of the daily refresh's fan-out; 1,000 when absent. */
+  refreshPageSize?: number;
   /** Where events are sent (INNGEST_BASE_URL otherwise); tests point it at a fake. */
   inngestBaseUrl?: string;
 }
@@ -43,6 +45,7 @@ export function createApplication(deps: ApplicationDeps) {
     github: deps.github,
     logger: deps.logger.child({ component: "inngest" }),
     ...(deps.now ? { now: deps.now } : {}),
+    ...(deps.refreshPageSize !== undefined ? { refreshPageSize: deps.refreshPageSize } : {}),
   });
   const intake = createWebhookIntake({
     rpc: deps.rpc,

@@ -7,11 +7,12 @@ import { trackedEventProperties } from "../tracking/tracked-event-properties.ts"
 /**
  * Records a product event for the session's user. Who wrote it (`user:<id>`), whether a
  * person or an automation did (`actorSource`) and `verified` come from the server only:
- * a body naming any of them is refused (400) at the top level by `.strict()` and inside
- * `properties` by its reserved keys. Not human-only: automations may track events too.
+ * the router drops client-sent copies from the body and from `properties` before this
+ * runs. Not human-only: automations may track events too.
  */
 export function trackEvent(deps: { rpc: RpcClient }) {
   return defineAction({
+    serverControlledIn: ["properties"],
     input: z
       .object({ kind: trackedEventKind, properties: trackedEventProperties.optional() })
       .strict(),

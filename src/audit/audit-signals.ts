@@ -49,9 +49,15 @@ export interface AuditSignals {
   followers: number;
 }
 
+/** The numbers plus derived names, equally safe to return from a step and to store. */
+export interface AuditFindings extends AuditSignals {
+  /** Primary languages of the user's own repositories, sorted: ranking prefers them. */
+  languages: string[];
+}
+
 const DAY_MS = 86_400_000;
 
-export function parseAuditSignals(data: unknown, now: Date): AuditSignals {
+export function parseAuditSignals(data: unknown, now: Date): AuditFindings {
   if (Number.isNaN(now.getTime())) throw new TypeError("[audit] now must be a valid Date");
   // Checked before the full parse: it is the specific diagnosis, whatever else came back.
   if (typeof data === "object" && data !== null && "user" in data && data.user === null) {
@@ -68,6 +74,7 @@ export function parseAuditSignals(data: unknown, now: Date): AuditSignals {
     if (repository?.primaryLanguage) languages.add(repository.primaryLanguage.name);
   }
   return {
+    languages: [...languages].sort(),
     // Floored to whole days, and never negative when clocks disagree.
     accountAgeDays: Math.max(0, Math.floor((now.getTime() - Date.parse(user.createdAt)) / DAY_MS)),
     mergedPrs: mergedPrs.issueCount,

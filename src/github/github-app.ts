@@ -4,7 +4,11 @@ import { Octokit } from "@octokit/rest";
 import type { Logger } from "pino";
 import type { Env } from "../config/env.ts";
 import { AUDIT_QUERY, buildAuditQueryVariables } from "../audit/audit-query.ts";
-import { parseAuditSignals, type AuditSignals } from "../audit/audit-signals.ts";
+import {
+  parseAuditSignals,
+  type AuditFindings,
+  type AuditSignals,
+} from "../audit/audit-signals.ts";
 import { getPullRequest, type GitHubPullRequestSource } from "./get-pull-request.ts";
 import {
   fetchCandidates,
@@ -20,7 +24,7 @@ export interface GitHubAuditSource {
     installationId: number;
     login: string;
     now?: Date;
-  }): Promise<AuditSignals>;
+  }): Promise<AuditSignals | AuditFindings>;
 }
 
 /** A repository an installation can reach, as GitHub lists it now. */

@@ -1,5 +1,10 @@
 import { z } from "zod";
-import { buildCandidateSearches, CANDIDATE_QUERY } from "./candidate-query.ts";
+import {
+  buildCandidateSearches,
+  CANDIDATE_QUERY,
+  LABEL_GROUPS,
+  searchVariables,
+} from "./candidate-query.ts";
 
 /** An issue as the candidate cache stores it (store_candidate_issues' item shape). */
 export interface FetchedCandidate {
@@ -23,7 +28,7 @@ export interface GitHubCandidateSource {
   }): Promise<FetchedCandidate[]>;
 }
 
-type Graphql = (query: string, variables: { searchQuery: string }) => Promise<unknown>;
+type Graphql = (query: string, variables: Record<string, string>) => Promise<unknown>;
 
 const dateTime = z.iso.datetime({ offset: true });
 // Nullability mirrors GitHub's schema; a node that is not an Issue arrives as `{}`.
@@ -43,13 +48,15 @@ const issueNode = z.object({
     primaryLanguage: z.object({ name: z.string() }).nullable(),
   }),
 });
-const responseSchema = z.object({
-  search: z.object({ nodes: z.array(z.unknown()).nullable() }),
-});
+const searchSchema = z.object({ nodes: z.array(z.unknown()).nullable() });
+// One aliased search per label group: g0, g1, …
+const responseSchema = z.object(
+  Object.fromEntries(LABEL_GROUPS.map((_, i) => [`g${i}`, searchSchema])),
+) as z.ZodType<Record<string, z.infer<typeof searchSchema>>>;
 
 /**
- * Searches GitHub for the repositories' candidate issues, one request per batch (see
- * buildCandidateSearches). Only issues of the asked repositories are returned, whatever
+ * Searches GitHub for the repositories' candidate issues, one request per batch of
+ * repositories, holding a search per label group (see buildCandidateSearches). Only issues of the asked repositories are returned, whatever
  * the search matched.
  */
 export async function fetchCandidates(
@@ -60,13 +67,13 @@ export async function fetchCandidates(
   const wanted = new Map(repositories.map((r) => [r.toLowerCase(), r]));
   const found = new Map<number, FetchedCandidate>();
   for (const batch of buildCandidateSearches(repositories)) {
-    const parsed = responseSchema.safeParse(
-      await graphql(CANDIDATE_QUERY, { searchQuery: batch.query }),
-    );
+    const parsed = responseSchema.safeParse(await graphql(CANDIDATE_QUERY, searchVariables(batch)));
     if (!parsed.success) {
       throw new Error("[recommendations] GitHub's search answer did not have the expected shape");
     }
-    for (const node of parsed.data.search.nodes ?? []) {
+    // An issue with labels of two groups comes back twice: it is stored once, by id.
+    const nodes = Object.values(parsed.data).flatMap((search) => search.nodes ?? []);
+    for (const node of nodes) {
       const issue = issueNode.safeParse(node);
       if (!issue.success || issue.data.databaseId === null) continue;
       const i = issue.data;

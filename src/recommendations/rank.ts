@@ -3,15 +3,25 @@
  * each one is taken to be (1 easiest .. 5). Compared without case. An issue with several
  * of them counts as its easiest; one with none of them as UNLABELLED_DIFFICULTY.
  *
- * - `good first issue` (GitHub's default label), `first-timers-only`: 1, meant for a first
- *   contribution.
- * - `help wanted` (GitHub's default label): 2, maintainers welcome outside help, but the
- *   issue may need some familiarity with the project.
+ * - 1, meant for a first contribution: `good first issue` (GitHub's default label) and its
+ *   spellings `good-first-issue`, `good first bug`; `first-timers-only`; `beginner`,
+ *   `beginner friendly`, `beginner-friendly`; `easy`; `starter`.
+ * - 2, outside help welcome but the issue may need some familiarity with the project:
+ *   `help wanted` (GitHub's default label), `help-wanted`, `up-for-grabs`.
  */
 export const LABEL_DIFFICULTY: Readonly<Record<string, number>> = {
   "good first issue": 1,
+  "good-first-issue": 1,
+  "good first bug": 1,
   "first-timers-only": 1,
+  beginner: 1,
+  "beginner friendly": 1,
+  "beginner-friendly": 1,
+  easy: 1,
+  starter: 1,
   "help wanted": 2,
+  "help-wanted": 2,
+  "up-for-grabs": 2,
 };
 
 export const UNLABELLED_DIFFICULTY = 3;

@@ -22,8 +22,9 @@ export interface RankingInput {
 
 /**
  * The user's level and the open candidates of their installations' repositories. The
- * languages the user knows are those of their own repositories among the candidates
- * (ranking skips those issues, but they say what the user writes).
+ * languages the user knows are those the latest completed audit read from their own
+ * repositories, plus those of their own repositories among the candidates (ranking skips
+ * those issues, but they say what the user writes).
  */
 export async function loadRankingInput(rpc: RpcClient, userId: string): Promise<RankingInput> {
   const [[profile], rows] = await Promise.all([
@@ -33,11 +34,12 @@ export async function loadRankingInput(rpc: RpcClient, userId: string): Promise<
   const login = profile?.github_login ?? null;
   const owner = login?.toLowerCase();
   const knownLanguages = [
-    ...new Set(
-      rows.flatMap((r) =>
+    ...new Set([
+      ...(profile?.languages ?? []),
+      ...rows.flatMap((r) =>
         r.language && r.repo_full_name.split("/")[0]!.toLowerCase() === owner ? [r.language] : [],
       ),
-    ),
+    ]),
   ].sort();
   return {
     now: new Date().toISOString(),

@@ -32,6 +32,7 @@ function completed(key: string, userId: string) {
     p_level: 2,
     p_actor: "system:audit-run",
     p_run_id: "run-1",
+    p_languages: ["Go", "TypeScript"],
   };
 }
 
@@ -44,6 +45,7 @@ function skipped(key: string, userId: string, reason = "no_auth_source", runId =
     p_xp: null,
     p_level: null,
     p_run_id: runId,
+    p_languages: null,
   };
 }
 
@@ -116,6 +118,20 @@ describe("audit_context", () => {
 });
 
 describe("record_audit", () => {
+  it("keeps the profile's languages for a skipped audit and refuses unbounded language lists", async () => {
+    const r = rpc();
+    const user = await createUser(db.sql);
+    await r.call("record_audit", skipped("audit/run:evt-lang-skip", user.id));
+    const [profile] = await db.sql`select languages from public.profiles where id = ${user.id}`;
+    expect(profile).toEqual({ languages: [] });
+    const tooMany = Array.from({ length: 101 }, (_, i) => `L${i}`);
+    await expect(
+      db.sql`select * from public.record_audit('audit/run:evt-lang-big', ${user.id}, 'completed', null, null,
+             '{}'::jsonb, 1, 0::smallint, 'system:audit-run', 'run-1', ${tooMany}::text[])`,
+    ).rejects.toMatchObject({ code: "22023" });
+    await r.close();
+  });
+
   it("writes one row per idempotency key and updates the profile once", async () => {
     const r = rpc();
     const user = await createUser(db.sql);
@@ -124,6 +140,7 @@ describe("record_audit", () => {
       ...completed("audit/run:evt-1", user.id),
       p_xp: 1000,
       p_level: 2,
+      p_languages: ["COBOL"],
     });
     expect(first).toEqual([
       {
@@ -144,6 +161,14 @@ describe("record_audit", () => {
     const [profile] =
       await db.sql`select xp, level, audited_at is not null as audited, updated_by from public.profiles where id = ${user.id}`;
     expect(profile).toEqual({ xp: 500, level: 2, audited: true, updated_by: "system:audit-run" });
+    // The languages of the first completion stay: a rerun of a completed event rewrites nothing.
+    expect(
+      await db.sql`select a.languages as audit, p.languages as profile from public.audits a
+                   join public.profiles p on p.id = a.user_id where a.user_id = ${user.id}`,
+    ).toEqual([{ audit: ["Go", "TypeScript"], profile: ["Go", "TypeScript"] }]);
+    expect(await r.call("get_profile", { p_user_id: user.id })).toMatchObject([
+      { languages: ["Go", "TypeScript"] },
+    ]);
     const [ctx] = await r.call("audit_context", {
       p_user_id: user.id,
       p_installation_id: null,

@@ -55,7 +55,7 @@ describe("roles and row level security", () => {
         "claim_recommendation_atomic(bigint,uuid)",
         "get_profile(uuid)",
         "list_recommendations(uuid,bigint,integer)",
-        "record_audit(text,uuid,text,text,bigint,jsonb,integer,smallint,text,text)",
+        "record_audit(text,uuid,text,text,bigint,jsonb,integer,smallint,text,text,text[])",
       ]),
     );
     for (const { sig } of fns) {

@@ -206,8 +206,13 @@ describe("API keys over HTTP", () => {
     expect(res.status).toBe(401);
     expect(await res.json()).toEqual({ error: "unauthorized", reason: "malformed" });
     expect(calls.length).toBe(before);
-    // A client cannot pick the owner or the hash.
-    expect((await s.action("create-api-key", token, { name: "x", userId: user.id })).status).toBe(
+    // A client cannot pick the owner (a userId is dropped: the caller, at its cap, gets 409
+    // and the named user gets no key) or the hash (an unknown key: 400).
+    const other = await createUser(db.sql);
+    const forged = await s.action("create-api-key", token, { name: "x", userId: other.id });
+    expect(forged.status).toBe(409);
+    expect(await db.sql`select id from public.api_keys where user_id = ${other.id}`).toEqual([]);
+    expect((await s.action("create-api-key", token, { name: "x", keyHash: "00" })).status).toBe(
       400,
     );
   });

@@ -52,6 +52,8 @@ export function useAuditStack() {
       env?: Record<string, string>;
       /** The scheduled functions' clock. */
       now?: () => Date;
+      /** Users per page of refresh-recommendations' fan-out. */
+      refreshPageSize?: number;
       /** false: no LISTEN feed for API-key revocations (as on supabase-js). */
       revocationFeed?: boolean;
     } = {},
@@ -91,6 +93,9 @@ export function useAuditStack() {
       github,
       inngestBaseUrl: INNGEST_URL,
       ...(options.now ? { now: options.now } : {}),
+      ...(options.refreshPageSize !== undefined
+        ? { refreshPageSize: options.refreshPageSize }
+        : {}),
     });
     const executor = createInngestExecutor({
       handler: (req) => application.http.fetch(req),

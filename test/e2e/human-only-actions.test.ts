@@ -54,7 +54,8 @@ describe("API-key sessions (actor source api_key)", () => {
     const keysBefore = await db.sql`select id, revoked_at from public.api_keys order by id`;
 
     for (const name of HUMAN_ONLY) {
-      // A body claiming to be a person changes nothing: the router refuses before reading it.
+      // A body claiming to be a person changes nothing: the router refuses before reading it,
+      // and would drop actorSource anyway.
       const res = await s.action(name, key, { ...bodies[name], actorSource: "human" });
       expect(res.status, name).toBe(403);
       expect(await res.json(), name).toEqual({

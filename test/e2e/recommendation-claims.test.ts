@@ -84,4 +84,36 @@ describe("claiming recommendations over HTTP, as the signed-in user", () => {
     ]);
     expect(await activeClaims(db.sql, intruder.id)).toBe(0);
   });
+
+  it("ignores a client-sent userId on claim and release: the caller acts on its own rows only", async () => {
+    const s = stack.arrange({ github: false });
+    const me = await createUser(db.sql);
+    const other = await createUser(db.sql);
+    const [mine] = await createRecommendations(db.sql, me.id, 1);
+    const [theirs] = await createRecommendations(db.sql, other.id, 1);
+    const token = await s.userToken(me);
+    const forged = { userId: other.id, user_id: other.id, actorSource: "human" };
+
+    const claim = await s.action("claim-recommendation", token, {
+      recommendationId: mine,
+      ...forged,
+    });
+    expect(claim.status).toBe(200);
+    const stolen = await s.action("claim-recommendation", token, {
+      recommendationId: theirs,
+      ...forged,
+    });
+    expect(stolen.status).toBe(404);
+    const release = await s.action("release-recommendation", token, {
+      recommendationId: theirs,
+      ...forged,
+    });
+    expect(release.status).toBe(404);
+    const rows = await db.sql`
+      select user_id, status, updated_by from public.recommendations where id in (${mine!}, ${theirs!}) order by id`;
+    expect(rows).toEqual([
+      { user_id: me.id, status: "claimed", updated_by: `user:${me.id}` },
+      { user_id: other.id, status: "open", updated_by: "system:test" },
+    ]);
+  });
 });

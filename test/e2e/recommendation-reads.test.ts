@@ -35,6 +35,21 @@ async function listAll(s: Arranged, token: string, limit: number) {
 }
 
 describe("list-recommendations", () => {
+  it("ignores a client-sent userId of another user and lists the caller's own rows", async () => {
+    const s = stack.arrange({ github: false });
+    const me = await createUser(db.sql);
+    const other = await createUser(db.sql);
+    const mine = await createRecommendations(db.sql, me.id, 2);
+    await createRecommendations(db.sql, other.id, 2);
+    const res = await s.action("list-recommendations", await s.userToken(me), {
+      userId: other.id,
+      user_id: other.id,
+    });
+    expect(res.status).toBe(200);
+    const page = (await res.json()) as Page;
+    expect(page.data.items.map((i) => i.id).sort((a, b) => a - b)).toEqual(mine);
+  });
+
   it("lists the caller's live rows only, with their issue, and never another user's", async () => {
     const s = stack.arrange({ github: false });
     const me = await createUser(db.sql);
@@ -139,10 +154,9 @@ describe("list-recommendations", () => {
     expect(((await res.json()) as Page).data.items.map((i) => i.id)).toEqual([live]);
   });
 
-  it("refuses a forged or malformed cursor, a bad limit and a client-sent userId with 400 invalid_input", async () => {
+  it("refuses a forged or malformed cursor and a bad limit with 400 invalid_input", async () => {
     const s = stack.arrange({ github: false });
     const me = await createUser(db.sql);
-    const other = await createUser(db.sql);
     await createRecommendations(db.sql, me.id, 2);
     const token = await s.userToken(me);
     const b64 = (text: string) => Buffer.from(text).toString("base64url");
@@ -159,7 +173,6 @@ describe("list-recommendations", () => {
       { limit: 0 },
       { limit: 101 },
       { limit: 2.5 },
-      { userId: other.id },
     ];
     for (const body of bodies) {
       const res = await s.action("list-recommendations", token, body);
@@ -235,13 +248,16 @@ describe("get-profile", () => {
     expect(await missing.json()).toMatchObject({ error: "profile_missing" });
   });
 
-  it("refuses a client-sent userId with 400 and a missing token with 401", async () => {
+  it("ignores a client-sent userId (the caller's own profile comes back) and answers 401 without a token", async () => {
     const s = stack.arrange({ github: false });
     const me = await createUser(db.sql);
     const other = await createUser(db.sql);
-    const res = await s.action("get-profile", await s.userToken(me), { userId: other.id });
-    expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ error: "invalid_input", issues: ["userId"] });
+    const token = await s.userToken(me);
+    const own = await (await s.action("get-profile", token)).json();
+    const res = await s.action("get-profile", token, { userId: other.id, user_id: other.id });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual(own);
+    expect(JSON.stringify(own)).not.toContain(other.id);
     expect((await s.action("get-profile", null)).status).toBe(401);
   });
 });

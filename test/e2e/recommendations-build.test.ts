@@ -1,3 +1,4 @@
+import { INNGEST_APP_ID } from "../../inngest.config.ts";
 import { describe, expect, it } from "vitest";
 import type { FakeIssue } from "../support/github-msw-issues.ts";
 import { createInstallation, createUser } from "../support/fixtures.ts";
@@ -171,6 +172,65 @@ describe("recommendations-build", () => {
     expect(s.fake.state.requests["issue-search"]).toBe(1);
   });
 
+  it("never recommends again an issue the user released or a sweep expired, when a later build ranks it", async () => {
+    const s = stack.arrange();
+    const o = organisation();
+    const user = await createUser(db.sql, { login: "dropper-dee" });
+    await install(s, { accountId: user.githubId, repositories: [o.widgets, o.gadgets] });
+    serveIssues(s, o.org, "dropper-dee/dotfiles");
+    const [run] = await s.executor.send(requested(user.id));
+    expect(run).toMatchObject({ status: "completed", result: { recommended: 3 } });
+    const token = await s.userToken(user);
+    const idOf = async (repo: string, number: number) =>
+      (
+        await db.sql<{ id: number }[]>`
+          select r.id from public.recommendations r join public.candidate_issues c on c.id = r.candidate_issue_id
+           where r.user_id = ${user.id} and c.repo_full_name = ${repo} and c.number = ${number}`
+      )[0]!.id;
+
+    // Released by the user (claimed, then released: open again, last written by the user).
+    const released = await idOf(o.widgets, 1);
+    expect(
+      (await s.action("claim-recommendation", token, { recommendationId: released })).status,
+    ).toBe(200);
+    expect(
+      (await s.action("release-recommendation", token, { recommendationId: released })).status,
+    ).toBe(200);
+    // Past its 7 days and expired by the sweep (expire-recommendations), as system:recommendation-sweeps.
+    const expired = await idOf(o.gadgets, 5);
+    await db.sql`update public.recommendations set expires_at = now() - interval '1 minute' where id = ${expired}`;
+    const [sweep] = await s.executor.tick(`${INNGEST_APP_ID}-expire-recommendations`);
+    expect(sweep).toMatchObject({ status: "completed" });
+
+    const before = await db.sql<{ id: number; status: string; updated_by: string }[]>`
+      select id, status, expires_at, updated_at, updated_by from public.recommendations
+       where id in (${released}, ${expired}) order by id`;
+    expect(before.map((r) => [r.id, r.status, r.updated_by])).toEqual(
+      [
+        [released, "open", `user:${user.id}`],
+        [expired, "expired", "system:recommendation-sweeps"],
+      ].sort((a, b) => Number(a[0]) - Number(b[0])),
+    );
+
+    // A real build later: both issues are still open candidates, but neither is ranked or written.
+    const [later] = await s.executor.send(requested(user.id));
+    expect(later).toMatchObject({
+      status: "completed",
+      result: { candidates: 3, recommended: 1, inserted: 0, refreshed: 1 },
+    });
+    expect(
+      await db.sql`
+        select id, status, expires_at, updated_at, updated_by from public.recommendations
+         where id in (${released}, ${expired}) order by id`,
+    ).toEqual(before);
+    const rows = (await recommendationsOf(user.id)).map((r) => `${r.repo}#${r.number} ${r.status}`);
+    expect(rows.sort()).toEqual([
+      `${o.gadgets}#5 expired`,
+      `${o.widgets}#1 open`,
+      `${o.widgets}#2 open`,
+    ]);
+  });
+
   it("refreshes a repository once its candidates are stale, closing what GitHub no longer lists", async () => {
     const s = stack.arrange();
     const o = organisation();
@@ -244,6 +304,63 @@ describe("recommendations-build", () => {
     expect(build).toMatchObject({ status: "completed", result: { recommended: 3 } });
     expect(build!.event.name).toBe("audit/completed");
     expect(await recommendationsOf(user.id)).toHaveLength(3);
+  });
+
+  it.each([403, 429] as const)(
+    "a candidate search rate-limited with %i is retried at GitHub's reset, and no recommendation is lost",
+    async (status) => {
+      const s = stack.arrange();
+      const o = organisation();
+      const user = await createUser(db.sql, { login: `limited-${status}` });
+      await install(s, { accountId: user.githubId, repositories: [o.widgets, o.gadgets] });
+      serveIssues(s, o.org, `limited-${status}/dotfiles`);
+      s.fake.state.issueSearchLimits.push(status);
+
+      const [run] = await s.executor.send(requested(user.id));
+      expect(run).toMatchObject({ status: "completed", result: { recommended: 3, inserted: 3 } });
+      const retried = run!.attempts.filter((a) => a.retryAfter !== undefined);
+      expect(retried).toHaveLength(1);
+      expect(new Date(retried[0]!.retryAfter!).getTime()).toBe(
+        s.fake.state.rateLimitResetEpoch * 1000,
+      );
+      // The refused search request, then the one on the retry.
+      expect(s.fake.state.requests["issue-search"]).toBe(2);
+      const recommended = (await recommendationsOf(user.id)).map((r) => `${r.repo}#${r.number}`);
+      expect(recommended.sort()).toEqual([`${o.gadgets}#5`, `${o.widgets}#1`, `${o.widgets}#2`]);
+      expect(s.fake.state.rejections).toEqual([]);
+    },
+  );
+
+  it("ranks first the issue in a language the audit found in the user's own repositories", async () => {
+    const s = stack.arrange();
+    const o = organisation();
+    const user = await createUser(db.sql, { login: "gopher-gil" });
+    await install(s, { accountId: user.githubId, repositories: [o.widgets, o.gadgets] });
+    // The user owns no candidate repository: the audit is the only source of languages.
+    s.fake.state.users.set("gopher-gil", { languages: ["Go", null, "Go"] });
+    // Without the language signal the fresher TypeScript issue would rank first.
+    s.fake.state.issues.set(o.gadgets, [
+      issue(1, ["good first issue"], { language: "TypeScript" }),
+    ]);
+    s.fake.state.issues.set(o.widgets, [
+      issue(2, ["good first issue"], {
+        language: "Go",
+        updatedAt: new Date(Date.now() - 5 * DAY_MS).toISOString(),
+      }),
+    ]);
+
+    expect((await s.action("bootstrap-profile", await s.userToken(user))).status).toBe(200);
+    const runs = await s.executor.drain();
+    expect(runs.find((r) => r.functionId.endsWith("-recommendations-build"))).toMatchObject({
+      status: "completed",
+      result: { recommended: 2 },
+    });
+    const [profile] = await db.sql`select languages from public.profiles where id = ${user.id}`;
+    expect(profile).toEqual({ languages: ["Go"] });
+    expect((await recommendationsOf(user.id)).map((r) => `${r.repo}#${r.number}`)).toEqual([
+      `${o.widgets}#2`,
+      `${o.gadgets}#1`,
+    ]);
   });
 
   it("refuses a build request carrying anything but the user id", async () => {

@@ -47,4 +47,62 @@ describe("refresh-recommendations (daily fan-out)", () => {
     });
     expect(again.filter((r) => r.functionId.endsWith("-recommendations-build"))).toEqual([]);
   });
+
+  it("pages the fan-out: with 2 users per page, every user gets exactly one build event, and a rerun sends nothing new", async () => {
+    const now = new Date("2026-11-25T06:00:00Z");
+    const s = stack.arrange({ now: () => now, refreshPageSize: 2, github: false });
+    const users = [];
+    for (let i = 0; i < 5; i++) {
+      const user = await createUser(db.sql);
+      await createInstallation(db.sql, { accountId: user.githubId });
+      users.push(user);
+    }
+    const [eligible] = await db.sql<{ n: number }[]>`
+      select count(*)::int as n from public.recommendation_refresh_users(null, 1000)`;
+
+    const runs = await s.executor.tick(FN);
+    const refresh = runs.find((r) => r.functionId === FN)!;
+    expect(refresh).toMatchObject({
+      status: "completed",
+      result: { requested: eligible!.n, day: "2026-11-25" },
+    });
+    // A page of 2 and a last page that is short (or empty when the count is even).
+    const pages = Math.floor(eligible!.n / 2) + 1;
+    expect(refresh.steps.filter((st) => st.id.startsWith("find-users-"))).toHaveLength(pages);
+    expect(refresh.steps.filter((st) => st.id.startsWith("request-builds-")).length).toBe(
+      Math.ceil(eligible!.n / 2),
+    );
+
+    const requested = () =>
+      s.executor.stored.events.filter(
+        (e) =>
+          e.event.name === "recommendations/build.requested" && e.event.id?.endsWith(":2026-11-25"),
+      );
+    const ids = requested().map((e) => e.event.id);
+    expect(new Set(ids).size).toBe(eligible!.n);
+    for (const user of users)
+      expect(
+        requested().filter((e) => e.event.data["userId"] === user.id),
+        user.id,
+      ).toEqual([
+        expect.objectContaining({
+          event: expect.objectContaining({ id: `recommendations-refresh:${user.id}:2026-11-25` }),
+        }),
+      ]);
+    const builds = runs.filter((r) => r.functionId.endsWith("-recommendations-build"));
+    expect(builds).toHaveLength(eligible!.n);
+
+    // A dashboard rerun of the same run sends the same ids: nothing new runs.
+    const again = await s.executor.rerun(refresh);
+    expect(again[0]).toMatchObject({ status: "completed", result: { requested: eligible!.n } });
+    expect(again.filter((r) => r.functionId.endsWith("-recommendations-build"))).toEqual([]);
+    expect(s.executor.stored.skipped.filter((k) => k.reason === "duplicate-event-id")).toHaveLength(
+      eligible!.n,
+    );
+  });
+
+  it("refuses a page size outside 1..1000 at start", () => {
+    for (const refreshPageSize of [0, 1001, 2.5])
+      expect(() => stack.arrange({ refreshPageSize, github: false })).toThrow(/refreshPageSize/);
+  });
 });

@@ -178,13 +178,19 @@ describe("sign-in to audit, end to end over HTTP", () => {
     ]);
   });
 
-  it("refuses a forged server-controlled field in the action input", async () => {
+  it("drops a forged server-controlled field in the action input and acts for the session's user", async () => {
     const s = stack.arrange();
     const user = await createUser(db.sql);
     const other = await createUser(db.sql);
-    const res = await s.action("bootstrap-profile", await s.userToken(user), { userId: other.id });
-    expect(res.status).toBe(400);
-    expect(s.executor.stored.events).toEqual([]);
+    const res = await s.action("bootstrap-profile", await s.userToken(user), {
+      userId: other.id,
+      actorSource: "api_key",
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ data: { githubLogin: user.login } });
+    const events = s.executor.stored.events.map((e) => e.event.data);
+    expect(events).toEqual([expect.objectContaining({ userId: user.id })]);
+    expect(JSON.stringify(events)).not.toContain(other.id);
   });
 });
 

@@ -54,6 +54,11 @@ export interface FakeGitHubState extends FakeDeliveriesState, FakePullsState {
   orgMembers: Map<string, number[] | "forbidden">;
   /** Issues per repository full name, for the candidate search; absent = none. */
   issues: Map<string, FakeIssue[]>;
+  /**
+   * How the next issue searches are refused, one entry per search (then they answer):
+   * GitHub's primary limit as 403 or 429, with `x-ratelimit-remaining: 0` and the reset.
+   */
+  issueSearchLimits: (403 | 429)[];
   /** What auditGraphqlResponse answers for a login; absent = its defaults. */
   users: Map<string, AuditFixtureOverrides>;
   /** `x-ratelimit-reset` (epoch seconds) of every rate-limited answer. */
@@ -112,6 +117,7 @@ export function createFakeGitHub(options: FakeGitHubOptions): {
     pulls: new Map(),
     repositoryIds: new Map(),
     issues: new Map(),
+    issueSearchLimits: [],
     hookDeliveries: [],
     redeliveryRequests: [],
     deliveryCursors: [],
@@ -271,7 +277,7 @@ export function createFakeGitHub(options: FakeGitHubOptions): {
   };
 }
 
-function rateLimitHeaders(state: FakeGitHubState): Record<string, string> {
+export function rateLimitHeaders(state: FakeGitHubState): Record<string, string> {
   return {
     "x-ratelimit-limit": "5000",
     "x-ratelimit-remaining": "0",

@@ -177,8 +177,7 @@ describe("registerActions", () => {
   });
 
   it.each([
-    ["a forged userId", { recommendationId: 1, userId: randomUUID() }, ["userId"]],
-    ["a forged actor", { recommendationId: 1, actor: "system:seed" }, ["actor"]],
+    ["an unknown key", { recommendationId: 1, note: "hi" }, ["note"]],
     ["a wrong type", { recommendationId: "1" }, ["recommendationId"]],
     ["a missing field", {}, ["recommendationId"]],
     ["an array", [], ["(body)"]],
@@ -190,6 +189,40 @@ describe("registerActions", () => {
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ error: "invalid_input", issues });
     expect(calls).toEqual([]);
+  });
+
+  it("drops a forged userId, actor, verified flag or role, warns with the key names only, and runs as the session", async () => {
+    const { app, records, lines } = setup();
+    const victim = randomUUID();
+    const res = await post(app, "claim-recommendation", {
+      token: await validToken(),
+      body: JSON.stringify({
+        recommendationId: 4,
+        userId: victim,
+        user_id: victim,
+        actor: "system:seed",
+        actorSource: "human",
+        verified: true,
+        Role: "admin",
+        roles: ["admin"],
+      }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ data: { claimed: 4, by: USER_ID } });
+    expect(calls.map((c) => c.input)).toEqual([{ recommendationId: 4 }]);
+    expect(
+      records().find((r) => r.msg === "[actions] dropped server-controlled fields"),
+    ).toMatchObject({
+      level: 40,
+      action: "claim-recommendation",
+      userId: USER_ID,
+      droppedKeys: ["userId", "user_id", "actor", "actorSource", "verified", "Role", "roles"],
+    });
+    for (const line of lines) {
+      expect(line).not.toContain(victim);
+      expect(line).not.toContain("system:seed");
+      expect(line).not.toContain("admin");
+    }
   });
 
   it("answers 400 for malformed JSON and 413 for a body over 16 KB", async () => {
@@ -276,7 +309,7 @@ describe("registerActions", () => {
     });
     await post(app, "claim-recommendation", {
       token,
-      body: JSON.stringify({ recommendationId: 3, userId: USER_ID }),
+      body: JSON.stringify({ recommendationId: 3, note: USER_ID }),
     });
     await post(app, "claim-recommendation", { token: `${token.slice(0, -4)}AAAA`, body: "{}" });
     const calls = records().filter((r) => r.msg === "[actions] call");

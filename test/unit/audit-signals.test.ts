@@ -74,6 +74,7 @@ describe("parseAuditSignals", () => {
       distinctLanguages: 3, // TypeScript, Go, Rust; repositories without a language do not count
       yearlyContributions: 517,
       followers: 42,
+      languages: ["Go", "Rust", "TypeScript"],
     });
   });
 
@@ -85,11 +86,12 @@ describe("parseAuditSignals", () => {
   it("accepts a user without repositories", () => {
     const signals = parseAuditSignals(auditGraphqlResponse({ languages: [] }).data, NOW);
     expect(signals.distinctLanguages).toBe(0);
+    expect(signals.languages).toEqual([]);
   });
 
   it("accepts null list and items, as GitHub's schema allows them", () => {
     const data = damaged(["user.repositories.nodes", [null, { primaryLanguage: { name: "C" } }]]);
-    expect(parseAuditSignals(data, NOW).distinctLanguages).toBe(1);
+    expect(parseAuditSignals(data, NOW)).toMatchObject({ distinctLanguages: 1, languages: ["C"] });
     const noList = damaged(["user.repositories.nodes", null]);
     expect(parseAuditSignals(noList, NOW).distinctLanguages).toBe(0);
   });

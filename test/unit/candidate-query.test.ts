@@ -3,8 +3,11 @@ import { describe, expect, it } from "vitest";
 import {
   buildCandidateSearches,
   CANDIDATE_QUERY,
+  LABEL_GROUPS,
   MAX_SEARCH_QUERY_LENGTH,
+  searchVariables,
 } from "../../src/recommendations/candidate-query.ts";
+import { NEWCOMER_LABELS } from "../../src/recommendations/rank.ts";
 import { fetchCandidates } from "../../src/recommendations/fetch-candidates.ts";
 import { githubSchema } from "../support/github-graphql-fixtures.ts";
 import { githubValidationErrors } from "../support/github-graphql-validation.ts";
@@ -25,7 +28,7 @@ describe("CANDIDATE_QUERY against GitHub's published schema", () => {
     ]);
   });
 
-  it("is one search whose text arrives only as a variable of the declared type", () => {
+  it("is one search per label group whose text arrives only as a variable of the declared type", () => {
     const document = parse(CANDIDATE_QUERY);
     let searches = 0;
     let literals = 0;
@@ -33,12 +36,14 @@ describe("CANDIDATE_QUERY against GitHub's published schema", () => {
       Field: (node) => void (node.name.value === "search" && searches++),
       StringValue: () => void literals++,
     });
-    expect({ searches, literals }).toEqual({ searches: 1, literals: 0 });
+    expect({ searches, literals }).toEqual({ searches: LABEL_GROUPS.length, literals: 0 });
     const operation = getOperationAST(document)!;
     const [batch] = buildCandidateSearches(["acme/widgets"]);
-    const coerced = getVariableValues(githubSchema(), operation.variableDefinitions ?? [], {
-      searchQuery: batch!.query,
-    });
+    const coerced = getVariableValues(
+      githubSchema(),
+      operation.variableDefinitions ?? [],
+      searchVariables(batch!),
+    );
     expect(coerced.errors).toBeUndefined();
   });
 
@@ -46,19 +51,28 @@ describe("CANDIDATE_QUERY against GitHub's published schema", () => {
     const declared = (getOperationAST(parse(CANDIDATE_QUERY))!.variableDefinitions ?? []).map(
       (d) => d.variable.name.value,
     );
-    expect(declared).toEqual(["searchQuery"]);
+    expect(declared).toEqual(LABEL_GROUPS.map((_, i) => `q${i}`));
   });
 });
 
 describe("buildCandidateSearches", () => {
-  it("searches open, unassigned, newcomer-labelled issues in the named repositories", () => {
+  it("searches open, unassigned, newcomer-labelled issues in the named repositories, once per label group", () => {
+    const q =
+      "repo:acme/gadgets repo:acme/widgets is:issue is:open no:assignee sort:updated-desc label:";
     expect(buildCandidateSearches(["acme/widgets", "acme/gadgets", "acme/widgets"])).toEqual([
       {
         repositories: ["acme/gadgets", "acme/widgets"],
-        query:
-          'repo:acme/gadgets repo:acme/widgets is:issue is:open no:assignee sort:updated-desc label:"good first issue","first-timers-only","help wanted"',
+        queries: [
+          `${q}"good first issue",good-first-issue,"good first bug",easy`,
+          `${q}first-timers-only,beginner,"beginner friendly",starter`,
+          `${q}beginner-friendly,"help wanted",help-wanted,up-for-grabs`,
+        ],
       },
     ]);
+  });
+
+  it("covers every newcomer label exactly once across the label groups", () => {
+    expect(LABEL_GROUPS.flat().sort()).toEqual([...NEWCOMER_LABELS].sort());
   });
 
   it("chunks many repositories into queries within GitHub's length limit, covering each once", () => {
@@ -66,16 +80,20 @@ describe("buildCandidateSearches", () => {
     const batches = buildCandidateSearches(repos);
     expect(batches.length).toBeGreaterThan(1);
     for (const b of batches) {
-      expect(b.query.length).toBeLessThanOrEqual(MAX_SEARCH_QUERY_LENGTH);
-      expect(b.query.match(/repo:/g)).toHaveLength(b.repositories.length);
+      expect(b.queries).toHaveLength(LABEL_GROUPS.length);
+      for (const q of b.queries) {
+        expect(q.length).toBeLessThanOrEqual(MAX_SEARCH_QUERY_LENGTH);
+        expect(q.match(/repo:/g)).toHaveLength(b.repositories.length);
+      }
     }
     expect(batches.flatMap((b) => b.repositories).sort()).toEqual([...repos].sort());
   });
 
   it("fits the longest name GitHub allows in one query", () => {
     const longest = `${"o".repeat(39)}/${"r".repeat(100)}`;
-    const [batch] = buildCandidateSearches([longest]);
-    expect(batch!.query.length).toBeLessThanOrEqual(MAX_SEARCH_QUERY_LENGTH);
+    const [batch, ...rest] = buildCandidateSearches([longest]);
+    expect(rest).toEqual([]);
+    for (const q of batch!.queries) expect(q.length).toBeLessThanOrEqual(MAX_SEARCH_QUERY_LENGTH);
   });
 
   it.each([
@@ -85,9 +103,8 @@ describe("buildCandidateSearches", () => {
     ["no owner", "widgets"],
     ["a dot-dot name", "acme/.."],
   ])("leaves out a name with %s rather than pasting it into search syntax", (_why, name) => {
-    expect(buildCandidateSearches([name, "acme/ok"])).toEqual([
-      expect.objectContaining({ repositories: ["acme/ok"] }),
-    ]);
+    const batches = buildCandidateSearches([name, "acme/ok"]);
+    expect(batches.map((b) => b.repositories)).toEqual([["acme/ok"]]);
   });
 
   it("makes no search at all for no repositories", () => {
@@ -109,30 +126,30 @@ describe("fetchCandidates", () => {
     ...overrides,
   });
 
-  it("sends one request per batch and maps issues, keeping the installation's spelling of the name", async () => {
+  it("sends one request per batch, with a search per label group, and maps issues, keeping the installation's spelling of the name", async () => {
     const sent: unknown[] = [];
-    const graphql = async (query: string, variables: { searchQuery: string }) => {
+    const graphql = async (query: string, variables: Record<string, string>) => {
       sent.push({ query, variables });
-      return {
-        search: {
-          issueCount: 3,
-          nodes: [
-            node(),
-            {},
-            node({
-              databaseId: 9002,
-              repository: { nameWithOwner: "other/repo", primaryLanguage: null },
-            }),
-            node({ databaseId: 9003, number: 8, assignees: { totalCount: 1 }, labels: null }),
-          ],
-        },
+      const search = {
+        issueCount: 3,
+        nodes: [
+          node(),
+          {},
+          node({
+            databaseId: 9002,
+            repository: { nameWithOwner: "other/repo", primaryLanguage: null },
+          }),
+          node({ databaseId: 9003, number: 8, assignees: { totalCount: 1 }, labels: null }),
+        ],
       };
+      return Object.fromEntries(LABEL_GROUPS.map((_, i) => [`g${i}`, search]));
     };
     const issues = await fetchCandidates(graphql, ["acme/widgets"]);
+    // One request; the same issues answered by every label group's search are stored once.
     expect(sent).toEqual([
       {
         query: CANDIDATE_QUERY,
-        variables: { searchQuery: buildCandidateSearches(["acme/widgets"])[0]!.query },
+        variables: searchVariables(buildCandidateSearches(["acme/widgets"])[0]!),
       },
     ]);
     expect(issues).toEqual([

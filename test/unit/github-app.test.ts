@@ -25,6 +25,7 @@ describe("createGitHubApp().collectAuditSignals", () => {
       distinctLanguages: 3,
       yearlyContributions: 517,
       followers: 42,
+      languages: ["Go", "Rust", "TypeScript"],
     });
     expect(fake.state.requests).toMatchObject({ mint: 1, graphql: 1 });
     const [jwt] = fake.state.appJwts;

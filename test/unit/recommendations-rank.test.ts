@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   labelDifficulty,
+  NEWCOMER_LABELS,
   rankCandidates,
   targetDifficulty,
   type CandidateIssue,
@@ -154,6 +155,22 @@ describe("label difficulty", () => {
     expect(labelDifficulty(["help wanted", "good first issue"])).toBe(1);
     expect(labelDifficulty(["HELP WANTED", "bug"])).toBe(2);
     expect(labelDifficulty(["bug"])).toBe(3);
+  });
+
+  it("reads the common spellings of the newcomer labels", () => {
+    for (const label of [
+      "good-first-issue",
+      "Good First Bug",
+      "beginner",
+      "Beginner Friendly",
+      "beginner-friendly",
+      "easy",
+      "starter",
+    ])
+      expect(labelDifficulty([label]), label).toBe(1);
+    for (const label of ["help-wanted", "Up-For-Grabs"])
+      expect(labelDifficulty([label]), label).toBe(2);
+    expect(NEWCOMER_LABELS).toHaveLength(12);
   });
 
   it("maps levels to the difficulty that suits them", () => {

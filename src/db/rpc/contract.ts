@@ -71,6 +71,8 @@ export const rpcContract = {
       audit_status: auditStatus.nullable(),
       audit_reason: z.string().nullable(),
       audit_at: timestamp.nullable(),
+      /** The languages of the user's own repositories, from the latest completed audit. */
+      languages: z.array(z.string()),
     }),
   ),
   list_recommendations: defineRpc(
@@ -140,6 +142,8 @@ export const rpcContract = {
         p_level: level.nullable(),
         p_actor: systemActor,
         p_run_id: z.string().min(1).max(100),
+        /** Names of the user's repositories' primary languages; null unless completed. */
+        p_languages: z.array(z.string().min(1).max(100)).max(100).nullable(),
       })
       .strict(),
     z.object({

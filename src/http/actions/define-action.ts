@@ -11,11 +11,13 @@ export interface ActionContext {
 
 export interface ActionDefinition<I extends z.ZodType = z.ZodType, O = unknown> {
   /**
-   * Validates the JSON body. Object inputs must be `.strict()` (checked at
-   * registration): a client-sent `userId` or `actor` is refused, not ignored,
-   * so no action can mistake it for the session's identity.
+   * Validates the JSON body after the router dropped SERVER_CONTROLLED_KEYS (`userId`,
+   * `actor`, `verified`, …). Object inputs must be `.strict()` (checked at registration),
+   * so any other unknown key is refused rather than silently ignored.
    */
   input: I;
+  /** Nested body objects the router also drops server-controlled keys from (`properties`). */
+  serverControlledIn?: readonly string[];
   /**
    * Only a person may do this (claiming work, say): the router answers any other session
    * (an automation API key, actorSource `api_key`) with 403 `human_only` before reading the

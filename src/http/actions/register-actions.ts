@@ -6,6 +6,7 @@ import { z } from "zod";
 import { SessionError } from "../../auth/session-error.ts";
 import type { Session, SessionVerifier } from "../../auth/session.ts";
 import { childLogger } from "../../log/logger.ts";
+import { dropServerControlledFields } from "../../security/server-controlled-fields.ts";
 import { bearerToken } from "./bearer-token.ts";
 import type { ActionDefinition } from "./define-action.ts";
 import { errorResponse } from "./error-response.ts";
@@ -43,9 +44,10 @@ interface Outcome {
 /**
  * `POST <basePath>/<name>`: 404 unknown action, 405 other methods, 401 bad
  * token, 503 credentials that cannot be checked now, 429 an API key over its
- * rate, 403 an API-key session on a human-only action, 413 / 400 bad body, then
- * the action. The action runs only after the token verified and the input
- * parsed; its errors map to codes, never messages.
+ * rate, 403 an API-key session on a human-only action, 413 / 400 bad body (after
+ * dropping server-controlled keys such as `userId`), then the action. The action runs
+ * only after the token verified and the input parsed; its errors map to codes, never
+ * messages.
  */
 export function registerActions(app: Hono, deps: ActionsDeps): void {
   // A Map, so `constructor` or `__proto__` in the URL can never find an Object.prototype member.
@@ -136,7 +138,15 @@ async function dispatch(
       body: { error: "invalid_input", reason: "malformed_json", issues: [] },
       ...who,
     };
-  const input = def.input.safeParse(body.value);
+  // The session is the only source of who is calling: a client-sent copy is dropped, not
+  // refused, and only its key names are logged (the values are the caller's claims).
+  const { value, dropped } = dropServerControlledFields(body.value, def.serverControlledIn);
+  if (dropped.length > 0)
+    deps.logger.warn(
+      { requestId, action: name, ...who, droppedKeys: dropped },
+      "[actions] dropped server-controlled fields",
+    );
+  const input = def.input.safeParse(value);
   if (!input.success)
     return {
       status: 400,
@@ -168,7 +178,7 @@ function assertRegistrable(name: string, def: ActionDefinition): void {
   while (schema instanceof z.ZodPipe) schema = schema.def.in as z.ZodType;
   if (schema instanceof z.ZodObject && !(schema.def.catchall instanceof z.ZodNever)) {
     throw new Error(
-      `[actions] "${name}": input must be .strict(), so a client cannot send server-controlled fields such as userId`,
+      `[actions] "${name}": input must be .strict(), so an unknown key is refused rather than ignored`,
     );
   }
 }

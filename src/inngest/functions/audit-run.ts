@@ -1,7 +1,7 @@
 import { retryAtRateLimitReset } from "../retry-at-rate-limit.ts";
 import type { Logger } from "pino";
 import { GitHubUserNotFoundError } from "../../audit/audit-errors.ts";
-import type { AuditSignals } from "../../audit/audit-signals.ts";
+import type { AuditFindings, AuditSignals } from "../../audit/audit-signals.ts";
 import { scoreAudit } from "../../audit/score.ts";
 import type { RpcArgs } from "../../db/rpc/contract.ts";
 import type { RpcClient } from "../../db/rpc/rpc-client.ts";
@@ -28,7 +28,7 @@ export interface AuditRunDeps {
 }
 
 type Collected =
-  | { ok: true; signals: AuditSignals }
+  | { ok: true; signals: AuditSignals | AuditFindings }
   | {
       ok: false;
       reason: "installation_deleted" | "installation_suspended" | "github_user_not_found";
@@ -189,12 +189,16 @@ export function createAuditRun(inngest: AppInngest, deps: AuditRunDeps) {
         return finish(recorded, false);
       }
 
-      const score = scoreAudit(collected.signals);
+      // A step memoized before languages were collected has none; the numbers still count.
+      const found: AuditSignals & Partial<AuditFindings> = collected.signals;
+      const { languages = [], ...numbers } = found;
+      const score = scoreAudit(numbers);
       const recorded = await step.run("record-audit", () =>
         record({
           p_status: "completed",
           p_installation_id: plan.installationId,
-          p_signals: { ...collected.signals },
+          p_signals: numbers,
+          p_languages: languages,
           p_xp: score.xp,
           p_level: score.level,
         }),
@@ -244,6 +248,7 @@ function outcome(
     p_xp: null,
     p_level: null,
     p_actor: AUDIT_ACTOR,
+    p_languages: null,
     ...args,
   };
 }

@@ -4,21 +4,37 @@ import { recommendationsBuildRequested } from "../events.ts";
 import { permanentErrorsEndRuns } from "../permanent-rpc.ts";
 import type { SweepDeps } from "./expire-recommendations.ts";
 
-/** Users per page: one step reads them, one step.sendEvent asks for their builds. */
+/** Users per page by default: one step reads them, one step.sendEvent asks for their builds. */
 export const REFRESH_PAGE = 1000;
+
 /** 200 steps at most per run (Inngest allows 1,000); past 100,000 users, split the run. */
 export const REFRESH_MAX_PAGES = 100;
 
+export interface RefreshRecommendationsDeps extends SweepDeps {
+  /** Users per page, 1..REFRESH_PAGE (the RPC's limit); REFRESH_PAGE when absent. */
+  refreshPageSize?: number;
+}
+
 /**
  * Daily at 06:00 UTC: asks for a recommendations build (recommendations/build.requested)
- * for every user who reaches an active installation, so recommendations that expired after
- * 7 days come back, from candidates the shared cache keeps fresh (one GitHub search per
- * installation, however many of its users build). Fans out with step.sendEvent, a page at a
- * time, never inngest.send in a step; the event id is per user per UTC day, so a retry or a
- * rerun the same day sends nothing Inngest has not already dropped.
+ * for every user who reaches an active installation: open rows still ranked get a new
+ * 7-day expiry, and expired or released ones are replaced by other candidates (they never
+ * come back: recommendation_candidates marks them dropped), from the shared cache (one
+ * refresh per installation, however many of its users build). Fans out with
+ * step.sendEvent, a page at a time, never inngest.send in a step; the event id is per user
+ * per UTC day, so a retry or a rerun the same day sends nothing Inngest has not already
+ * dropped.
  */
-export function createRefreshRecommendations(inngest: AppInngest, deps: SweepDeps) {
+export function createRefreshRecommendations(
+  inngest: AppInngest,
+  deps: RefreshRecommendationsDeps,
+) {
   const rpc = permanentErrorsEndRuns(deps.rpc);
+  const pageSize = deps.refreshPageSize ?? REFRESH_PAGE;
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > REFRESH_PAGE)
+    throw new RangeError(
+      `[recommendations] refreshPageSize must be an integer in 1..${REFRESH_PAGE}`,
+    );
   return inngest.createFunction(
     {
       id: "refresh-recommendations",
@@ -38,7 +54,7 @@ export function createRefreshRecommendations(inngest: AppInngest, deps: SweepDep
           (
             await rpc.call("recommendation_refresh_users", {
               p_after: cursor,
-              p_limit: REFRESH_PAGE,
+              p_limit: pageSize,
             })
           ).map((row) => row.user_id),
         );
@@ -54,7 +70,7 @@ export function createRefreshRecommendations(inngest: AppInngest, deps: SweepDep
         );
         requested += users.length;
         after = users.at(-1)!;
-        if (users.length < REFRESH_PAGE) break;
+        if (users.length < pageSize) break;
       }
       return { day, requested };
     },
