@@ -16,6 +16,8 @@ export function getProfile(deps: { rpc: RpcClient }) {
         githubLogin: row.github_login,
         level: row.level,
         xp: row.xp,
+        /** Languages of the caller's own repositories, from the latest completed audit. */
+        languages: row.languages,
         audit:
           row.audit_status === null
             ? null

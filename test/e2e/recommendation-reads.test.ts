@@ -193,7 +193,7 @@ describe("get-profile", () => {
     const s = stack.arrange({ github: false });
     const me = await createUser(db.sql, { login: "octo-reader" });
     const other = await createUser(db.sql);
-    await db.sql`update public.profiles set level = 2, xp = 640 where id = ${me.id}`;
+    await db.sql`update public.profiles set level = 2, xp = 640, languages = '{TypeScript,Go}' where id = ${me.id}`;
     const audit = async (
       userId: string,
       key: string,
@@ -218,6 +218,7 @@ describe("get-profile", () => {
         githubLogin: "octo-reader",
         level: 2,
         xp: 640,
+        languages: ["TypeScript", "Go"],
         audit: { status: "completed", reason: null, at: "2026-11-21T10:00:00.000Z" },
       },
     });
@@ -228,6 +229,7 @@ describe("get-profile", () => {
         githubLogin: other.login,
         level: 0,
         xp: 0,
+        languages: [],
         audit: { status: "failed", reason: "retries_exhausted", at: "2026-11-22T10:00:00.000Z" },
       },
     });
@@ -238,7 +240,7 @@ describe("get-profile", () => {
     const fresh = await createUser(db.sql);
     const res = await s.action("get-profile", await s.userToken(fresh));
     expect(await res.json()).toEqual({
-      data: { githubLogin: fresh.login, level: 0, xp: 0, audit: null },
+      data: { githubLogin: fresh.login, level: 0, xp: 0, languages: [], audit: null },
     });
 
     const noProfile = await createUser(db.sql);
