@@ -31,7 +31,8 @@ export interface InngestExecutor {
   /**
    * Dashboard Rerun: the same stored event under a new run id; event-id dedupe and
    * idempotency do not apply, nor does the singleton model (so reruns can race, as two
-   * operators can make them). `together` reruns are driven at once, then the queue drains.
+   * operators can make them). `together` reruns are driven at once, and so are the runs they
+   * start with step.invoke; then the queue drains.
    */
   rerun(of: StoredRun, options?: { together?: number }): Promise<StoredRun[]>;
   /**
@@ -178,10 +179,14 @@ export function createInngestExecutor(options: InngestExecutorOptions): InngestE
     );
   }
 
-  function settle(run: LiveRun): void {
+  /** Files a run that stopped; returns the child runs its step.invoke calls started. */
+  function settle(run: LiveRun): LiveRun[] {
+    const children: LiveRun[] = [];
     if (run.record.status === "waiting") {
       if (run.waits.size > 0) parked.add(run);
-      for (const invoke of run.invokes.values()) if (!invoke.child) startInvoke(run, invoke);
+      for (const invoke of run.invokes.values()) {
+        if (!invoke.child) children.push(startInvoke(run, invoke));
+      }
     }
     if (run.record.status === "failed") emitFailure(run.record);
     const invoked = invokedBy.get(run.record);
@@ -191,6 +196,7 @@ export function createInngestExecutor(options: InngestExecutorOptions): InngestE
       parked.delete(invoked.parent);
       if (!queue.includes(invoked.parent)) queue.push(invoked.parent);
     }
+    return children;
   }
 
   /**
@@ -198,7 +204,7 @@ export function createInngestExecutor(options: InngestExecutorOptions): InngestE
    * plus `_inngest` metadata and schedules only the named function (no trigger matching);
    * the parent resumes when that run finishes (pkg/execution/executor HandleInvokeFinish).
    */
-  function startInvoke(parent: LiveRun, invoke: Invoke): void {
+  function startInvoke(parent: LiveRun, invoke: Invoke): LiveRun {
     const entry = registry.find((candidate) => candidate.slug === invoke.functionId);
     if (!entry) {
       throw new InngestExecutorError(
@@ -237,6 +243,7 @@ export function createInngestExecutor(options: InngestExecutorOptions): InngestE
     invoke.child = child.record;
     invokedBy.set(child.record, { parent, invoke });
     queue.push(child);
+    return child;
   }
 
   /** All events valid or none stored, as the Event API answers 400 for a bad batch. */
@@ -304,9 +311,16 @@ export function createInngestExecutor(options: InngestExecutorOptions): InngestE
       const entry = registry.find((candidate) => candidate.slug === of.functionId);
       if (!entry) throw new InngestExecutorError(`no function "${of.functionId}" to rerun`);
       const runs = Array.from({ length: options.together ?? 1 }, () => newRun(entry, of.event));
-      await Promise.all(runs.map((run) => driveRun(run, deps)));
-      runs.forEach(settle);
-      return [...runs.map((run) => run.record), ...(await drain())];
+      // The runs they invoke are driven together too, as Inngest runs them concurrently.
+      const together: StoredRun[] = [];
+      for (let batch = runs; batch.length > 0;) {
+        await Promise.all(batch.map((run) => driveRun(run, deps)));
+        together.push(...batch.map((run) => run.record));
+        const children = batch.flatMap(settle);
+        for (const child of children) queue.splice(queue.indexOf(child), 1);
+        batch = children;
+      }
+      return [...together, ...(await drain())];
     },
     async tick(functionId) {
       const entry = registry.find((candidate) => candidate.slug === functionId);
