@@ -63,6 +63,7 @@ export function createAuditRun(inngest: AppInngest, deps: AuditRunDeps) {
           );
           return;
         }
+        // A failed audit-collect invocation surfaces under the child's error name.
         const permanent = event.data.error.name === "NonRetriableError";
         await step.run("record-failed-audit", () =>
           rpc.call(
@@ -133,8 +134,10 @@ export function createAuditRun(inngest: AppInngest, deps: AuditRunDeps) {
       }
 
       // Every GitHub call runs in audit-collect, keyed on the installation resolved above. A
-      // failed invocation (its own retries spent) is not retried here: the SDK treats a failed
-      // step rethrown by the handler as final, and onFailure records the child's error.
+      // failed invocation (its own retries spent) is not retried or re-invoked here: a failed
+      // step rethrown by the handler is final for the SDK (retriability() in
+      // https://github.com/inngest/inngest-js/blob/main/packages/inngest/src/components/execution/engine.ts),
+      // and onFailure records the child's error; test/unit/inngest-executor.test.ts pins it.
       const collected = await step.invoke("collect-signals", {
         function: auditCollect,
         data: { installationId: plan.installationId, login: plan.githubLogin },
