@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import type { RpcClient } from "./src/db/rpc/rpc-client.ts";
 import type { GitHubApp } from "./src/github/github-app.ts";
 import type { AppInngest } from "./src/inngest/client.ts";
+import { createAuditCollect } from "./src/inngest/functions/audit-collect.ts";
 import { createAuditRun } from "./src/inngest/functions/audit-run.ts";
 import { createDeadLetter } from "./src/inngest/functions/dead-letter.ts";
 import { createExpireRecommendations } from "./src/inngest/functions/expire-recommendations.ts";
@@ -42,6 +43,7 @@ export interface FunctionDeps {
 export function createFunctions(client: AppInngest, deps: FunctionDeps): InngestFunction.Any[] {
   return [
     createAuditRun(client, deps),
+    createAuditCollect(client, deps),
     createInstallationCreated(client, deps),
     createInstallationStatus(client, deps),
     createOrganizationMembers(client, deps),

@@ -21,7 +21,7 @@ import { App } from "@octokit/app";
 import { Octokit } from "@octokit/rest";
 import { setupServer } from "msw/node";
 import { buildAuditQueryVariables } from "../src/audit/audit-query.ts";
-import type { AuditSignals } from "../src/audit/audit-signals.ts";
+import type { AuditFindings, AuditSignals } from "../src/audit/audit-signals.ts";
 import { createGitHubApp } from "../src/github/github-app.ts";
 import { createFakeGitHub } from "../test/support/github-msw.ts";
 import { CONTRIBUTIONS_QUERY } from "../test/support/github-msw-rest.ts";
@@ -36,7 +36,7 @@ const APP_ID = "424242";
 const NOW = new Date("2025-06-01T00:00:00Z");
 
 type Work = { installationId: number; login: string };
-type Audit = (work: Work) => Promise<AuditSignals>;
+type Audit = (work: Work) => Promise<AuditSignals | AuditFindings>;
 
 const { privateKey, publicKey } = generateKeyPairSync("rsa", {
   modulusLength: 2048,
@@ -118,6 +118,7 @@ function baseline(): Audit {
     const contributions = await octokit.graphql<{
       user: { contributionsCollection: { contributionCalendar: { totalContributions: number } } };
     }>(CONTRIBUTIONS_QUERY, { login });
+    const languages = new Set(repos.flatMap((repo) => (repo.language ? [repo.language] : [])));
     return {
       accountAgeDays: Math.max(
         0,
@@ -126,11 +127,12 @@ function baseline(): Audit {
       mergedPrs,
       mergedPrsExternal,
       closedIssues,
-      distinctLanguages: new Set(repos.flatMap((repo) => (repo.language ? [repo.language] : [])))
-        .size,
+      distinctLanguages: languages.size,
       yearlyContributions:
         contributions.user.contributionsCollection.contributionCalendar.totalContributions,
       followers: user.followers,
+      // The language names too, as ours returns them (AuditFindings), so results compare whole.
+      languages: [...languages].sort(),
     };
   };
 }
@@ -140,7 +142,7 @@ interface Run {
   seconds: number;
   requests: number;
   maxMints: number;
-  results: AuditSignals[];
+  results: (AuditSignals | AuditFindings)[];
   rejections: string[];
 }
 

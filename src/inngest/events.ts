@@ -1,4 +1,4 @@
-import { eventType } from "inngest";
+import { eventType, invoke } from "inngest";
 import { z } from "zod";
 
 const userId = z.uuid();
@@ -18,6 +18,20 @@ export const auditRun = eventType("audit/run", {
     })
     .strict(),
 });
+
+/**
+ * audit-collect's only trigger: step.invoke from audit-run. Both fields are required, so the
+ * per-installation concurrency key always names the installation the GitHub calls use.
+ * `_inngest` is the metadata Inngest adds to every invocation event (source run, correlation).
+ */
+export const auditCollectData = z
+  .object({
+    installationId: positiveId,
+    login: z.string().min(1).max(39),
+    _inngest: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+export const auditCollectInvoked = invoke(auditCollectData);
 
 export const auditCompleted = eventType("audit/completed", {
   schema: z

@@ -1,3 +1,4 @@
+import { run as evaluateCel } from "@bufbuild/cel";
 import { http } from "msw";
 import { describe, expect, it } from "vitest";
 import {
@@ -7,8 +8,13 @@ import {
   RpcError,
 } from "../../src/db/rpc/errors.ts";
 import type { RpcClient } from "../../src/db/rpc/rpc-client.ts";
+import {
+  AUDIT_COLLECT_INSTALLATION_KEY,
+  AUDIT_INSTALLATION_LIMIT,
+} from "../../src/inngest/functions/audit-run-flow.ts";
 import { createInstallation, createUser } from "../support/fixtures.ts";
 import { graphqlUrlFor } from "../support/github-msw.ts";
+import type { StoredRun } from "../support/inngest-executor.ts";
 import { GITHUB_URL, useAuditStack } from "./audit-stack.ts";
 
 const stack = useAuditStack();
@@ -54,10 +60,12 @@ function overlapBarrier(parties: number, timeoutMs = 10_000) {
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
   let overlapped = false;
-  const timer = setTimeout(release, timeoutMs);
+  let timedOut = false;
+  const timer = setTimeout(() => ((timedOut = true), release()), timeoutMs);
   return {
     async arrive(): Promise<undefined> {
-      if (++waiting === parties) {
+      // Arrivals after the timeout were not held together: they do not count as overlapping.
+      if (++waiting === parties && !timedOut) {
         overlapped = true;
         clearTimeout(timer);
         release();
@@ -67,6 +75,24 @@ function overlapBarrier(parties: number, timeoutMs = 10_000) {
     },
     overlapped: () => overlapped,
   };
+}
+
+function collectRuns(s: ReturnType<typeof stack.arrange>) {
+  return s.executor.stored.runs.filter((r) => r.functionId.endsWith("-audit-collect"));
+}
+
+/** Records, per GitHub GraphQL request, which runs were executing when it was made. */
+function runsExecutingAtGitHubCalls(s: ReturnType<typeof stack.arrange>): string[][] {
+  const seen: string[][] = [];
+  stack.server.use(
+    http.post(graphqlUrlFor(GITHUB_URL), () => {
+      seen.push(
+        s.executor.stored.runs.filter((r) => r.status === "running").map((r) => r.functionId),
+      );
+      return undefined; // answered by the fake GitHub
+    }),
+  );
+  return seen;
 }
 
 /** The run result must be exactly what the row holds. */
@@ -140,6 +166,7 @@ describe("dashboard reruns finish what the first run could not", () => {
     expect(rerun).toMatchObject({ status: "completed", result: asRecorded(before) });
     expect(rerun!.steps.map((step) => step.id)).toEqual(["resolve-auth"]);
     expect(s.fake.state.requests).toEqual(requests);
+    expect(collectRuns(s)).toHaveLength(1); // the first run's only
     expect(await rowOf(user.id)).toEqual(before);
     expect(await historyOf(before.id)).toHaveLength(1);
     expect(completedEvents(s)).toHaveLength(1);
@@ -191,6 +218,56 @@ describe("dashboard reruns finish what the first run could not", () => {
       new Set([`audit-completed-${row.id}`]),
     );
   });
+});
+
+describe("GitHub calls count against the installation actually used", () => {
+  it.each(["run", "rerun"] as const)(
+    "an audit/run naming no installation, whose user gains one before the %s, calls GitHub in an audit-collect run keyed on it",
+    async (when) => {
+      const s = stack.arrange();
+      const user = await createUser(db.sql);
+      const event = auditEvent(user);
+      expect(event.data).not.toHaveProperty("installationId");
+      const github = runsExecutingAtGitHubCalls(s);
+      let first: StoredRun | undefined;
+      if (when === "rerun") {
+        [first] = await s.executor.send(event);
+        expect(await rowOf(user.id)).toMatchObject({ status: "skipped", reason: "no_auth_source" });
+        expect(collectRuns(s)).toEqual([]);
+      }
+      const installationId = await createInstallation(db.sql, { accountId: user.githubId });
+      const [parent] = first ? await s.executor.rerun(first) : await s.executor.send(event);
+
+      const [collect, ...others] = collectRuns(s);
+      expect(others).toEqual([]);
+      expect(collect).toMatchObject({
+        status: "completed",
+        event: {
+          name: "inngest/function.invoked",
+          data: { installationId, login: user.login, _inngest: { source_run_id: parent!.runId } },
+        },
+      });
+      // The per-installation limit (4) is keyed on that invocation event: it names the installation.
+      expect(AUDIT_INSTALLATION_LIMIT).toBe(4);
+      expect(evaluateCel(AUDIT_COLLECT_INSTALLATION_KEY, { event: collect!.event } as never)).toBe(
+        installationId,
+      );
+      // Every GitHub call was made while only that audit-collect run was executing.
+      expect(github.length).toBeGreaterThan(0);
+      expect(github.every((runs) => runs.join() === collect!.functionId)).toBe(true);
+      expect(parent!.steps.find((st) => st.id === "collect-signals")).toMatchObject({
+        op: "InvokeFunction",
+        data: { ok: true },
+      });
+
+      const row = await rowOf(user.id);
+      expect(row).toMatchObject({ status: "completed", announced: true });
+      expect(parent).toMatchObject({ status: "completed", result: asRecorded(row) });
+      expect(completedEvents(s)).toHaveLength(1);
+      for (const secret of s.secrets())
+        expect(s.executor.storedText().includes(secret)).toBe(false);
+    },
+  );
 });
 
 describe("flow control and permanent errors", () => {

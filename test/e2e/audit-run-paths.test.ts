@@ -142,11 +142,18 @@ describe("retries and replays", () => {
         once: true,
       }),
     );
-    const [run] = await s.executor.send(auditEvent(user));
-    expect(run!.status).toBe("completed");
-    const collect = run!.steps.find((st) => st.id === "collect-signals");
-    expect(collect?.data).toMatchObject({ ok: true });
-    expect(run!.attempts.filter((a) => a.attempt === 1)).toHaveLength(1);
+    const runs = await s.executor.send(auditEvent(user));
+    const run = runs.find((r) => r.functionId.endsWith("-audit-run"));
+    const collect = runs.filter((r) => r.functionId.endsWith("-audit-collect"));
+    expect(run).toMatchObject({ status: "completed" });
+    expect(run!.steps.find((st) => st.id === "collect-signals")).toMatchObject({
+      op: "InvokeFunction",
+      data: { ok: true },
+    });
+    // The retry happens in the one audit-collect run; audit-run neither retries nor re-invokes.
+    expect(collect).toHaveLength(1);
+    expect(collect[0]!.attempts.filter((a) => a.attempt === 1)).toHaveLength(1);
+    expect(run!.attempts.filter((a) => a.attempt > 0)).toHaveLength(0);
     expect(s.fake.state.requests.graphql).toBe(1);
     expect(await auditsOf(user.id)).toHaveLength(1);
     expect(s.executor.stored.events.filter((e) => e.event.name === "audit/completed")).toHaveLength(
@@ -184,8 +191,14 @@ describe("permanent and rate-limit failures", () => {
     const user = await createUser(db.sql);
     await createInstallation(db.sql, { accountId: user.githubId });
     s.fake.state.graphqlModes.set(user.login, "rate-limited");
-    const [run] = await s.executor.send(auditEvent(user));
-    const retries = run!.attempts.filter((a) => a.retryAfter !== undefined);
+    const runs = await s.executor.send(auditEvent(user));
+    const run = runs.find((r) => r.functionId.endsWith("-audit-run"));
+    const collect = runs.filter((r) => r.functionId.endsWith("-audit-collect"));
+    // The rate limit is retried inside the one audit-collect run; audit-run does not re-invoke it.
+    expect(collect).toHaveLength(1);
+    expect(collect[0]).toMatchObject({ status: "failed" });
+    expect(run!.attempts.filter((a) => a.attempt > 0)).toHaveLength(0);
+    const retries = collect[0]!.attempts.filter((a) => a.retryAfter !== undefined);
     expect(retries.length).toBeGreaterThan(0);
     expect(new Date(retries[0]!.retryAfter!).getTime()).toBe(
       s.fake.state.rateLimitResetEpoch * 1000,

@@ -46,17 +46,30 @@ describe("dead letter", () => {
     await createInstallation(db.sql, { accountId: user.githubId });
     s.fake.state.graphqlModes.set(user.login, "5xx");
     const eventId = `audit-run:${user.id}:dead-letter`;
-    const [run] = await s.executor.send({
+    const runs = await s.executor.send({
       name: "audit/run",
       id: eventId,
       data: { userId: user.id, githubLogin: user.login, githubId: user.githubId },
     });
-    expect(run!.status).toBe("failed");
+    const run = runs.find((r) => r.functionId.endsWith("-audit-run"));
+    const collect = runs.find((r) => r.functionId.endsWith("-audit-collect"));
+    expect(run).toMatchObject({ status: "failed" });
+    expect(collect).toMatchObject({ status: "failed" });
 
+    // Both failed runs are recorded: the GitHub calls' (audit-collect) and the audit's.
     const rows = await db.sql`
       select run_id, function_id, event_name, event_id, error_name, error_message, recorded_by
-        from public.failed_runs`;
+        from public.failed_runs order by function_id`;
     expect(rows).toEqual([
+      {
+        run_id: collect!.runId,
+        function_id: `${INNGEST_APP_ID}-audit-collect`,
+        event_name: "inngest/function.invoked",
+        event_id: collect!.event.id,
+        error_name: expect.any(String),
+        error_message: expect.stringMatching(/\S/),
+        recorded_by: "system:dead-letter",
+      },
       {
         run_id: run!.runId,
         function_id: `${INNGEST_APP_ID}-audit-run`,
@@ -70,10 +83,10 @@ describe("dead letter", () => {
     const text = JSON.stringify(rows);
     for (const secret of s.secrets()) expect(text.includes(secret)).toBe(false);
     expect(text).not.toMatch(/\bat .*:\d+:\d+/); // no stack frames
-    // A rerun of the dead-letter run finds its row.
+    // A rerun of a dead-letter run finds its row.
     const deadLetter = s.executor.stored.runs.find((r) => r.functionId.endsWith("-dead-letter"));
     await s.executor.rerun(deadLetter!);
-    expect(await db.sql`select 1 from public.failed_runs`).toHaveLength(1);
+    expect(await db.sql`select 1 from public.failed_runs`).toHaveLength(2);
   });
 
   it("redacts credentials quoted by a failing run's error: in failed_runs, storage, logs and rows", async () => {

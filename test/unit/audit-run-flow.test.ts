@@ -1,8 +1,8 @@
 import { run } from "@bufbuild/cel";
 import { describe, expect, it } from "vitest";
-import { auditRun } from "../../src/inngest/events.ts";
+import { auditCollectData, auditCollectInvoked, auditRun } from "../../src/inngest/events.ts";
 import {
-  AUDIT_INSTALLATION_KEY,
+  AUDIT_COLLECT_INSTALLATION_KEY,
   AUDIT_USER_KEY,
 } from "../../src/inngest/functions/audit-run-flow.ts";
 
@@ -17,37 +17,48 @@ function evaluate(expression: string, data: Record<string, unknown>): unknown {
   return run(expression, { event: { name: event.name, data: event.data } } as never);
 }
 
+/** audit-collect's key, on an invocation its schema accepts. */
+function evaluateCollect(data: Record<string, unknown>): unknown {
+  expect(auditCollectData.safeParse(data).success).toBe(true);
+  return run(AUDIT_COLLECT_INSTALLATION_KEY, {
+    event: { name: auditCollectInvoked.name, data },
+  } as never);
+}
+
 const base = { githubLogin: "octo", githubId: 5 };
 
 describe("audit-run flow-control keys", () => {
   it("keys the singleton on the user, a field every valid event carries", () => {
     expect(evaluate(AUDIT_USER_KEY, { ...base, userId: USER_A })).toBe(USER_A);
     expect(evaluate(AUDIT_USER_KEY, { ...base, userId: USER_A, installationId: 9 })).toBe(USER_A);
+    expect(evaluate(AUDIT_USER_KEY, { ...base, userId: USER_B })).toBe(USER_B);
   });
 
-  it("keys the installation limit on the installation the event names", () => {
-    const a = evaluate(AUDIT_INSTALLATION_KEY, { ...base, userId: USER_A, installationId: 42 });
-    const b = evaluate(AUDIT_INSTALLATION_KEY, { ...base, userId: USER_B, installationId: 42 });
-    const other = evaluate(AUDIT_INSTALLATION_KEY, { ...base, userId: USER_A, installationId: 43 });
-    expect(a).toBe("installation:42");
+  it("keys audit-collect's limit on the installation its invocation names", () => {
+    const a = evaluateCollect({ installationId: 42, login: "octo" });
+    const b = evaluateCollect({ installationId: 42, login: "hubot" });
+    const other = evaluateCollect({ installationId: 43, login: "octo" });
+    expect(a).toBe(42);
     expect(b).toBe(a);
-    expect(other).toBe("installation:43");
+    expect(other).not.toBe(a);
   });
 
-  it("never collapses events without an installation into one shared bucket", () => {
-    const a = evaluate(AUDIT_INSTALLATION_KEY, { ...base, userId: USER_A });
-    const b = evaluate(AUDIT_INSTALLATION_KEY, { ...base, userId: USER_B });
-    expect(a).toBe(`user:${USER_A}`);
-    expect(b).toBe(`user:${USER_B}`);
-    // An installation id can never read as a user key, nor the reverse.
+  it("reads the key on the invocation event as Inngest sends it, metadata included", () => {
+    const data = { installationId: 7, login: "octo", _inngest: { source_fn_id: "x-audit-run" } };
+    expect(evaluateCollect(data)).toBe(7);
+  });
+
+  it("refuses an invocation without an installation, so the key can never be missing", () => {
+    expect(auditCollectData.safeParse({ login: "octo" }).success).toBe(false);
+    expect(auditCollectData.safeParse({ installationId: 7 }).success).toBe(false);
     expect(
-      evaluate(AUDIT_INSTALLATION_KEY, { ...base, userId: USER_A, installationId: 1 }),
-    ).not.toBe(a);
+      auditCollectData.safeParse({ installationId: 7, login: "octo", token: "t" }).success,
+    ).toBe(false);
   });
 
-  it("the unguarded form fails on a missing field (what the server turns into one constant bucket)", () => {
+  it("an audit/run key on installationId would fail without one (one constant bucket at the server)", () => {
     // @bufbuild/cel returns evaluation errors as values.
-    const unguarded = evaluate("event.data.installationId", { ...base, userId: USER_A });
+    const unguarded = evaluate(AUDIT_COLLECT_INSTALLATION_KEY, { ...base, userId: USER_A });
     expect(unguarded).toBeInstanceOf(Error);
     expect(String(unguarded)).toMatch(/installationId/);
   });

@@ -1,6 +1,5 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { InngestTestEngine } from "@inngest/test";
-import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import type { AuditSignals } from "../../src/audit/audit-signals.ts";
 import type { RpcClient } from "../../src/db/rpc/rpc-client.ts";
@@ -14,7 +13,6 @@ import { createLogger } from "../../src/log/logger.ts";
 // Focused unit tests of audit-run with @inngest/test: steps that touch the database
 // are mocked by id, so these assert the function's own decisions. The database
 // paths run against real Postgres in test/e2e.
-const TOKEN = `ghs_${randomBytes(18).toString("hex")}`;
 const SIGNALS: AuditSignals = {
   accountAgeDays: 400,
   mergedPrs: 10,
@@ -24,19 +22,25 @@ const SIGNALS: AuditSignals = {
   yearlyContributions: 150,
   followers: 8,
 };
+// Configured, never called: audit-run itself makes no GitHub call.
+const configured: GitHubAuditSource = {
+  collectAuditSignals: () => Promise.reject(new Error("audit-run must not call GitHub")),
+};
 const noDatabase = {
   transport: "sql",
   call: () => Promise.reject(new Error("no database call expected")),
   close: async () => undefined,
 } as unknown as RpcClient;
 
-function engineFor(github: GitHubAuditSource, steps: { id: string; handler: () => unknown }[]) {
+// Every GitHub call is audit-collect's (test/unit/audit-collect.test.ts): here the invocation
+// is mocked by its step id, as Inngest memoizes the child's result under it.
+function engineFor(steps: { id: string; handler: () => unknown }[]) {
   const logger = createLogger({ level: "silent" });
   const inngest = createInngestClient({
     env: readEnv({ NODE_ENV: "test", INNGEST_DEV: "1" }),
     logger,
   });
-  const fn = createAuditRun(inngest, { rpc: noDatabase, github, logger });
+  const fn = createAuditRun(inngest, { rpc: noDatabase, github: configured, logger });
   const event = auditRun.create(
     { userId: randomUUID(), githubLogin: "octo", githubId: 1 },
     { id: "evt-1" },
@@ -49,35 +53,52 @@ function engineFor(github: GitHubAuditSource, steps: { id: string; handler: () =
   });
 }
 
+const collected = { id: "collect-signals", handler: () => ({ ok: true, signals: SIGNALS }) };
+
 const resolved = {
   id: "resolve-auth",
   handler: () => ({ kind: "installation", installationId: 7, githubLogin: "octo" }),
 };
 
 describe("audit-run (unit)", () => {
-  it("fails the collect-signals step when the GitHub side would hand a token back, without storing it", async () => {
-    const leaky: GitHubAuditSource = {
-      collectAuditSignals: async () => ({ ...SIGNALS, token: TOKEN }) as AuditSignals,
-    };
-    const { error, result } = await engineFor(leaky, [resolved]).execute();
-    expect(result).toBeUndefined();
-    expect(String((error as Error)?.message)).toMatch(/credential/i);
-    expect(inspect(error, { depth: null })).not.toContain(TOKEN);
+  it("invokes audit-collect with the installation resolve-auth chose", async () => {
+    const { result, ctx } = await engineFor([
+      resolved,
+      { id: "collect-signals", handler: () => ({ ok: false, reason: "github_user_not_found" }) },
+      {
+        id: "record-failed-audit",
+        handler: () => ({
+          auditId: 4,
+          status: "failed",
+          reason: "github_user_not_found",
+          xp: null,
+          level: null,
+          announced: false,
+          changed: true,
+        }),
+      },
+    ]).execute();
+    expect(ctx.step.invoke).toHaveBeenCalledWith(
+      "collect-signals",
+      expect.objectContaining({ data: { installationId: 7, login: "octo" } }),
+    );
+    expect(ctx.step.run).not.toHaveBeenCalledWith("deactivate-installation", expect.anything());
+    expect(result).toMatchObject({ status: "failed", reason: "github_user_not_found", auditId: 4 });
   });
 
   it("reports what the database recorded, and announces the completion it made", async () => {
-    const github: GitHubAuditSource = { collectAuditSignals: async () => SIGNALS };
     // The row says xp 300 / level 1, whatever this run scored: the result follows the row.
     const row = { auditId: 11, status: "completed", reason: null, xp: 300, level: 1 };
-    const engine = engineFor(github, [
+    const engine = engineFor([
       resolved,
+      collected,
       { id: "record-audit", handler: () => ({ ...row, announced: false, changed: true }) },
       { id: "emit-audit-completed", handler: () => ({ ids: ["x"] }) },
       { id: "mark-announced", handler: () => [{ audit_id: 11, announced_at: new Date() }] },
     ]);
     const { result, ctx } = await engine.execute();
     expect(result).toEqual(row);
-    expect(ctx.step.run).toHaveBeenCalledWith("collect-signals", expect.any(Function));
+    expect(ctx.step.invoke).toHaveBeenCalledWith("collect-signals", expect.anything());
     expect(ctx.step.sendEvent).toHaveBeenCalledWith(
       "emit-audit-completed",
       expect.objectContaining({
@@ -88,10 +109,10 @@ describe("audit-run (unit)", () => {
   });
 
   it("does not announce a completion another run made (a racing rerun)", async () => {
-    const github: GitHubAuditSource = { collectAuditSignals: async () => SIGNALS };
     const row = { auditId: 12, status: "completed", reason: null, xp: 300, level: 1 };
-    const { result, ctx } = await engineFor(github, [
+    const { result, ctx } = await engineFor([
       resolved,
+      collected,
       { id: "record-audit", handler: () => ({ ...row, announced: false, changed: false }) },
     ]).execute();
     expect(result).toEqual(row);
@@ -99,11 +120,7 @@ describe("audit-run (unit)", () => {
   });
 
   it("ends skipped without calling GitHub when resolve-auth finds no installation", async () => {
-    let called = false;
-    const github: GitHubAuditSource = {
-      collectAuditSignals: async () => ((called = true), SIGNALS),
-    };
-    const { result } = await engineFor(github, [
+    const { result, ctx } = await engineFor([
       {
         id: "resolve-auth",
         handler: () => ({
@@ -133,6 +150,6 @@ describe("audit-run (unit)", () => {
       xp: null,
       level: null,
     });
-    expect(called).toBe(false);
+    expect(ctx.step.invoke).not.toHaveBeenCalled();
   });
 });

@@ -1,7 +1,8 @@
 import { Hono } from "hono";
-import { Inngest, NonRetriableError, RetryAfterError, cron } from "inngest";
+import { Inngest, NonRetriableError, RetryAfterError, cron, invoke } from "inngest";
 import { serve } from "inngest/hono";
 import { beforeEach, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { createInngestExecutor, type StoredRun } from "../support/inngest-executor.ts";
 import { useMsw } from "../support/msw.ts";
 
@@ -149,7 +150,44 @@ const sweepsSlowly = inngest.createFunction(
   },
 );
 
+// Invoke-only: started by step.invoke, never by an event a producer sends.
+const doubles = inngest.createFunction(
+  { id: "doubles", triggers: [invoke(z.object({ n: z.number() }))] },
+  async ({ event, step }) => step.run("double", () => (ran("double"), event.data.n * 2)),
+);
+
+const invokesDoubles = inngest.createFunction(
+  { id: "invokes-doubles", triggers: [{ event: "test/double.requested" }] },
+  async ({ event, step }) => {
+    const n = Number(event.data["n"]);
+    const doubled = await step.invoke("call-doubles", { function: doubles, data: { n } });
+    return { doubled, after: await step.run("after", () => (ran("after"), "done")) };
+  },
+);
+
+const failsWhenInvoked = inngest.createFunction(
+  { id: "fails-when-invoked", triggers: [invoke(z.object({}))], retries: 1 },
+  async ({ step }) => {
+    await step.run("doomed-child", () => {
+      throw new Error(`child still down (call ${ran("doomed-child")})`);
+    });
+  },
+);
+
+const invokesDoomed = inngest.createFunction(
+  { id: "invokes-doomed", triggers: [{ event: "test/doomed-child.requested" }], retries: 3 },
+  async ({ step }) => {
+    ran("invokes-doomed");
+    await step.invoke("call-doomed", { function: failsWhenInvoked, data: {} });
+    return "unreachable";
+  },
+);
+
 const functions = [
+  doubles,
+  invokesDoubles,
+  failsWhenInvoked,
+  invokesDoomed,
   sweeps,
   sweepsSlowly,
   multiStep,
@@ -239,6 +277,61 @@ describe("inngest executor", () => {
       { attempt: 1, status: 206, ops: ["StepRun"] },
       { attempt: 0, status: 200 },
     ]);
+  });
+
+  it("runs step.invoke as a child run of the named function and resumes the parent with its result", async () => {
+    const exec = newExecutor();
+    const runs = await exec.send({ name: "test/double.requested", data: { n: 21 } });
+    const parent = only(runs, "invokes-doubles");
+    const child = only(runs, "doubles");
+
+    expect(parent).toMatchObject({ status: "completed", result: { doubled: 42, after: "done" } });
+    expect(parent.steps).toMatchObject([
+      { id: "call-doubles", op: "InvokeFunction", data: 42 },
+      { id: "after", op: "StepRun", data: "done" },
+    ]);
+    expect(parent.attempts[0]).toMatchObject({ status: 206, ops: ["InvokeFunction"] });
+    // The child's trigger is the invocation event: payload data plus Inngest's metadata.
+    expect(child).toMatchObject({ status: "completed", result: 42 });
+    expect(child.event).toMatchObject({
+      name: "inngest/function.invoked",
+      data: {
+        n: 21,
+        _inngest: {
+          fn_id: `${APP_ID}-doubles`,
+          source_fn_id: `${APP_ID}-invokes-doubles`,
+          source_run_id: parent.runId,
+        },
+      },
+    });
+    expect(exec.stored.events.map((e) => e.event.name)).toContain("inngest/function.invoked");
+    expect(bodyRuns).toMatchObject({ double: 1, after: 1 });
+  });
+
+  it("fails the invoking step with the child's error once the child exhausts its retries; the parent does not retry it", async () => {
+    const exec = newExecutor();
+    const runs = await exec.send({ name: "test/doomed-child.requested", data: {} });
+    const parent = only(runs, "invokes-doomed");
+    const child = only(runs, "fails-when-invoked");
+
+    expect(child).toMatchObject({
+      status: "failed",
+      error: { name: "Error", message: "child still down (call 2)" },
+    });
+    expect(bodyRuns["doomed-child"]).toBe(2);
+    expect(parent.steps).toMatchObject([
+      { id: "call-doomed", op: "InvokeFunction", error: { message: "child still down (call 2)" } },
+    ]);
+    // A failed step rethrown by the handler is final for the SDK: one 400, no retry, no re-invoke.
+    expect(parent.attempts.map((a) => [a.attempt, a.status])).toEqual([
+      [0, 206],
+      [0, 400],
+    ]);
+    expect(parent).toMatchObject({
+      status: "failed",
+      error: { name: "Error", message: "child still down (call 2)" },
+    });
+    expect(runs.filter((r) => r.functionId.endsWith("fails-when-invoked"))).toHaveLength(1);
   });
 
   it("memoizes the error of a step that exhausts its retries (retries: 1 = 2 attempts) and fails the run", async () => {

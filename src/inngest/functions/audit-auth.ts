@@ -36,8 +36,8 @@ export type AuditPlan =
  * Decides, at run time, what this run of the event does. Identity comes from the
  * database (linked from auth.identities at sign-in), never from the event. An
  * installation the event names is used only if it is still the user's, and never
- * swapped for another: the run's concurrency key names it. Without one, the user's best
- * installation now, outside any installation's limit (audit-run-flow.ts says why).
+ * swapped for another. Without one, the user's best installation now. Either way the
+ * GitHub calls run in audit-collect, limited per the installation chosen here.
  */
 export async function planAudit(
   rpc: RpcClient,

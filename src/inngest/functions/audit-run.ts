@@ -1,21 +1,16 @@
-import { retryAtRateLimitReset } from "../retry-at-rate-limit.ts";
+import { referenceFunction } from "inngest";
 import type { Logger } from "pino";
-import { GitHubUserNotFoundError } from "../../audit/audit-errors.ts";
 import type { AuditFindings, AuditSignals } from "../../audit/audit-signals.ts";
 import { scoreAudit } from "../../audit/score.ts";
 import type { RpcArgs } from "../../db/rpc/contract.ts";
 import type { RpcClient } from "../../db/rpc/rpc-client.ts";
 import type { GitHubAuditSource } from "../../github/github-app.ts";
-import { InstallationUnavailableError } from "../../github/github-errors.ts";
 import type { AppInngest } from "../client.ts";
 import { auditCompleted, auditRun } from "../events.ts";
 import { permanentErrorsEndRuns } from "../permanent-rpc.ts";
 import { planAudit, type RecordedAudit } from "./audit-auth.ts";
-import {
-  AUDIT_INSTALLATION_KEY,
-  AUDIT_INSTALLATION_LIMIT,
-  AUDIT_USER_KEY,
-} from "./audit-run-flow.ts";
+import type { createAuditCollect } from "./audit-collect.ts";
+import { AUDIT_COLLECT_ID, AUDIT_USER_KEY } from "./audit-run-flow.ts";
 
 export const AUDIT_ACTOR = "system:audit-run";
 
@@ -27,12 +22,9 @@ export interface AuditRunDeps {
   logger: Logger;
 }
 
-type Collected =
-  | { ok: true; signals: AuditSignals | AuditFindings }
-  | {
-      ok: false;
-      reason: "installation_deleted" | "installation_suspended" | "github_user_not_found";
-    };
+const auditCollect = referenceFunction<ReturnType<typeof createAuditCollect>>({
+  functionId: AUDIT_COLLECT_ID,
+});
 
 /** What a run reports: exactly what the audit row holds afterwards. */
 export type AuditRunResult =
@@ -52,12 +44,12 @@ export function createAuditRun(inngest: AppInngest, deps: AuditRunDeps) {
     {
       id: "audit-run",
       triggers: [auditRun],
-      // Transient GitHub/database faults are retried; permanent ones end the run at once.
+      // Transient database faults are retried; permanent ones end the run at once.
       retries: 4,
       // "skip": a run already in flight for this user produces their audit; a second one
       // would repeat the same GitHub work. The skipped event can be rerun afterwards.
       singleton: { key: AUDIT_USER_KEY, mode: "skip" },
-      concurrency: [{ key: AUDIT_INSTALLATION_KEY, limit: AUDIT_INSTALLATION_LIMIT }],
+      // No per-installation concurrency: these steps are database-only (audit-run-flow.ts).
       // Retries exhausted or a permanent error: record it on this event's row, never lose it
       // silently. A completed row is final, so this never downgrades one.
       onFailure: async ({ event, step }) => {
@@ -71,6 +63,7 @@ export function createAuditRun(inngest: AppInngest, deps: AuditRunDeps) {
           );
           return;
         }
+        // A failed audit-collect invocation surfaces under the child's error name.
         const permanent = event.data.error.name === "NonRetriableError";
         await step.run("record-failed-audit", () =>
           rpc.call(
@@ -140,31 +133,14 @@ export function createAuditRun(inngest: AppInngest, deps: AuditRunDeps) {
         return finish(recorded, false);
       }
 
-      const collected = await step.run("collect-signals", async (): Promise<Collected> => {
-        try {
-          // The installation token is minted (or reused from memory) inside this step and
-          // never leaves it: the step's output is derived, non-secret numbers.
-          const signals = await deps.github!.collectAuditSignals({
-            installationId: plan.installationId,
-            login: plan.githubLogin,
-          });
-          return { ok: true, signals };
-        } catch (err) {
-          if (err instanceof InstallationUnavailableError) {
-            return {
-              ok: false,
-              reason: err.status === 404 ? "installation_deleted" : "installation_suspended",
-            };
-          }
-          if (err instanceof GitHubUserNotFoundError) {
-            return { ok: false, reason: "github_user_not_found" };
-          }
-          retryAtRateLimitReset(
-            err,
-            `[audit] GitHub rate limit for installation ${plan.installationId}`,
-          );
-          throw err; // 5xx, network, database: retried by Inngest
-        }
+      // Every GitHub call runs in audit-collect, keyed on the installation resolved above. A
+      // failed invocation (its own retries spent) is not retried or re-invoked here: a failed
+      // step rethrown by the handler is final for the SDK (retriability() in
+      // https://github.com/inngest/inngest-js/blob/main/packages/inngest/src/components/execution/engine.ts),
+      // and onFailure records the child's error; test/unit/inngest-executor.test.ts pins it.
+      const collected = await step.invoke("collect-signals", {
+        function: auditCollect,
+        data: { installationId: plan.installationId, login: plan.githubLogin },
       });
 
       if (!collected.ok) {

@@ -85,7 +85,7 @@ export async function driveRun(run: LiveRun, deps: RunDeps): Promise<void> {
   while (run.record.status === "running") {
     const item = run.todo.shift();
     if (!item) {
-      if (run.waits.size === 0)
+      if (run.waits.size === 0 && run.invokes.size === 0)
         throw new InngestExecutorError(`run ${run.record.runId} stopped without an outcome`);
       run.record.status = "waiting";
       return;

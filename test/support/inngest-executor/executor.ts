@@ -1,10 +1,15 @@
 import { http, HttpResponse, type RequestHandler } from "msw";
 import { z } from "zod";
 import { waitMatches } from "./expressions.ts";
-import { FUNCTION_FAILED_EVENT, buildRegistry, type FunctionEntry } from "./functions.ts";
+import {
+  FUNCTION_FAILED_EVENT,
+  FUNCTION_INVOKED_EVENT,
+  buildRegistry,
+  type FunctionEntry,
+} from "./functions.ts";
 import { seededUlid, ulid } from "./ids.ts";
 import { driveRun, type RunDeps } from "./drive.ts";
-import { createLiveRun, resolveWait, type LiveRun } from "./run.ts";
+import { createLiveRun, resolveInvoke, resolveWait, type Invoke, type LiveRun } from "./run.ts";
 import {
   InngestExecutorError,
   type InngestEvent,
@@ -26,7 +31,8 @@ export interface InngestExecutor {
   /**
    * Dashboard Rerun: the same stored event under a new run id; event-id dedupe and
    * idempotency do not apply, nor does the singleton model (so reruns can race, as two
-   * operators can make them). `together` reruns are driven at once, then the queue drains.
+   * operators can make them). `together` reruns are driven at once, and so are the runs they
+   * start with step.invoke; then the queue drains.
    */
   rerun(of: StoredRun, options?: { together?: number }): Promise<StoredRun[]>;
   /**
@@ -82,6 +88,8 @@ export function createInngestExecutor(options: InngestExecutorOptions): InngestE
   const queue: LiveRun[] = [];
   const parked = new Set<LiveRun>();
   const firstSeen = new Map<string, number>();
+  /** Child run of a step.invoke -> the parent waiting on it. */
+  const invokedBy = new Map<StoredRun, { parent: LiveRun; invoke: Invoke }>();
   let draining = false;
   const deps: RunDeps = {
     handler: options.handler,
@@ -171,9 +179,71 @@ export function createInngestExecutor(options: InngestExecutorOptions): InngestE
     );
   }
 
-  function settle(run: LiveRun): void {
-    if (run.record.status === "waiting") parked.add(run);
+  /** Files a run that stopped; returns the child runs its step.invoke calls started. */
+  function settle(run: LiveRun): LiveRun[] {
+    const children: LiveRun[] = [];
+    if (run.record.status === "waiting") {
+      if (run.waits.size > 0) parked.add(run);
+      for (const invoke of run.invokes.values()) {
+        if (!invoke.child) children.push(startInvoke(run, invoke));
+      }
+    }
     if (run.record.status === "failed") emitFailure(run.record);
+    const invoked = invokedBy.get(run.record);
+    if (invoked && (run.record.status === "completed" || run.record.status === "failed")) {
+      invokedBy.delete(run.record);
+      resolveInvoke(invoked.parent, invoked.invoke, run.record);
+      parked.delete(invoked.parent);
+      if (!queue.includes(invoked.parent)) queue.push(invoked.parent);
+    }
+    return children;
+  }
+
+  /**
+   * step.invoke: Inngest sends an `inngest/function.invoked` event carrying the payload's data
+   * plus `_inngest` metadata and schedules only the named function (no trigger matching);
+   * the parent resumes when that run finishes (pkg/execution/executor HandleInvokeFinish).
+   */
+  function startInvoke(parent: LiveRun, invoke: Invoke): LiveRun {
+    const entry = registry.find((candidate) => candidate.slug === invoke.functionId);
+    if (!entry) {
+      throw new InngestExecutorError(
+        `step "${invoke.stepName}" invokes "${invoke.functionId}", which is not served`,
+      );
+    }
+    const now = Date.now();
+    const internalId = ulid();
+    const data = invoke.payload["data"];
+    const v = invoke.payload["v"];
+    const event = normalize(
+      {
+        name: FUNCTION_INVOKED_EVENT,
+        data: {
+          ...(typeof data === "object" && data !== null ? data : {}),
+          _inngest: {
+            fn_id: entry.slug,
+            source_fn_id: parent.record.functionId,
+            source_run_id: parent.record.runId,
+            correlation_id: `${parent.record.runId}.${invoke.hash}`,
+          },
+        },
+        ...(typeof v === "string" ? { v } : {}),
+      },
+      internalId,
+      now,
+      true,
+    );
+    if (entry.idempotencyKey(event) !== undefined || entry.singletonKey(event) !== undefined) {
+      throw new InngestExecutorError(
+        `"${entry.slug}" is invoked but sets idempotency or singleton, which invocations do not model`,
+      );
+    }
+    stored.events.push({ internalId, event });
+    const child = newRun(entry, event);
+    invoke.child = child.record;
+    invokedBy.set(child.record, { parent, invoke });
+    queue.push(child);
+    return child;
   }
 
   /** All events valid or none stored, as the Event API answers 400 for a bad batch. */
@@ -241,9 +311,16 @@ export function createInngestExecutor(options: InngestExecutorOptions): InngestE
       const entry = registry.find((candidate) => candidate.slug === of.functionId);
       if (!entry) throw new InngestExecutorError(`no function "${of.functionId}" to rerun`);
       const runs = Array.from({ length: options.together ?? 1 }, () => newRun(entry, of.event));
-      await Promise.all(runs.map((run) => driveRun(run, deps)));
-      runs.forEach(settle);
-      return [...runs.map((run) => run.record), ...(await drain())];
+      // The runs they invoke are driven together too, as Inngest runs them concurrently.
+      const together: StoredRun[] = [];
+      for (let batch = runs; batch.length > 0;) {
+        await Promise.all(batch.map((run) => driveRun(run, deps)));
+        together.push(...batch.map((run) => run.record));
+        const children = batch.flatMap(settle);
+        for (const child of children) queue.splice(queue.indexOf(child), 1);
+        batch = children;
+      }
+      return [...together, ...(await drain())];
     },
     async tick(functionId) {
       const entry = registry.find((candidate) => candidate.slug === functionId);

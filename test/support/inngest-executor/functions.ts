@@ -3,6 +3,7 @@ import { eventKeyReader, triggerCondition } from "./expressions.ts";
 import { InngestExecutorError, type InngestEvent } from "./types.ts";
 
 export const FUNCTION_FAILED_EVENT = "inngest/function.failed";
+export const FUNCTION_INVOKED_EVENT = "inngest/function.invoked";
 
 /** A function as Inngest knows it after a sync. */
 export interface FunctionEntry {

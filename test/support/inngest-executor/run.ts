@@ -19,6 +19,18 @@ export interface Wait {
   if?: string;
 }
 
+/** A step.invoke awaiting its child run (`InvokeFunction` op). */
+export interface Invoke {
+  hash: string;
+  stepName: string;
+  /** The target's slug, `<appId>-<functionId>`. */
+  functionId: string;
+  /** `{ data, v?, meta? }`: the invocation event's payload. */
+  payload: Record<string, unknown>;
+  /** Set once the child run is started. */
+  child?: StoredRun;
+}
+
 /** A run's live state next to the record a test reads. */
 export interface LiveRun {
   record: StoredRun;
@@ -30,6 +42,7 @@ export interface LiveRun {
   disableImmediateExecution: boolean;
   todo: WorkItem[];
   waits: Map<string, Wait>;
+  invokes: Map<string, Invoke>;
 }
 
 export interface Op {
@@ -52,6 +65,7 @@ export function createLiveRun(record: StoredRun, entry: FunctionEntry): LiveRun 
     disableImmediateExecution: false,
     todo: [],
     waits: new Map(),
+    invokes: new Map(),
   };
   queueDiscovery(run);
   return run;
@@ -84,12 +98,30 @@ export function finish(run: LiveRun, status: "completed" | "failed", outcome: un
   else run.record.error = outcome;
   run.todo.length = 0;
   run.waits.clear();
+  run.invokes.clear();
 }
 
 /** Memoizes a waitForEvent outcome (the event, or null on timeout) and queues discovery. */
 export function resolveWait(run: LiveRun, wait: Wait, event: InngestEvent | null): void {
   run.waits.delete(wait.hash);
   memoize(run, wait.hash, "WaitForEvent", wait.stepName, { data: event });
+  run.record.status = "queued";
+  queueDiscovery(run);
+}
+
+/**
+ * Resumes a step.invoke with its child's outcome: `{ data: result }`, or `{ error }` holding
+ * the child's error (name, message), which the SDK throws at the step as a StepError.
+ */
+export function resolveInvoke(run: LiveRun, invoke: Invoke, child: StoredRun): void {
+  run.invokes.delete(invoke.hash);
+  memoize(
+    run,
+    invoke.hash,
+    "InvokeFunction",
+    invoke.stepName,
+    child.status === "completed" ? { data: child.result ?? null } : { error: child.error },
+  );
   run.record.status = "queued";
   queueDiscovery(run);
 }
@@ -137,6 +169,22 @@ export function applyOps(run: LiveRun, item: WorkItem, attempt: AttemptRecord, o
           ...(typeof op.opts?.["if"] === "string" ? { if: op.opts["if"] } : {}),
         });
         break;
+      case "InvokeFunction": {
+        const functionId = op.opts?.["function_id"];
+        const payload = op.opts?.["payload"];
+        if (typeof functionId !== "string" || typeof payload !== "object" || payload === null) {
+          throw new InngestExecutorError(
+            `InvokeFunction "${stepName(op)}" has no function_id/payload`,
+          );
+        }
+        run.invokes.set(op.id, {
+          hash: op.id,
+          stepName: stepName(op),
+          functionId,
+          payload: payload as Record<string, unknown>,
+        });
+        break;
+      }
       case "RunComplete": // emitted instead of a 200 when lazy ops ride along
         finish(run, "completed", op.data ?? null);
         return;
