@@ -141,6 +141,9 @@ export function createAuditRun(inngest: AppInngest, deps: AuditRunDeps) {
       const collected = await step.invoke("collect-signals", {
         function: auditCollect,
         data: { installationId: plan.installationId, login: plan.githubLogin },
+        // Explicit bound: 5 attempts with backoff, or a wait for GitHub's rate-limit reset
+        // (at most an hour), fit; past it the step fails and onFailure records the row.
+        timeout: "2h",
       });
 
       if (!collected.ok) {
