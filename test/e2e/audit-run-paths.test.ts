@@ -186,6 +186,51 @@ describe("permanent and rate-limit failures", () => {
     },
   );
 
+  it("a GitHub refusal ends audit-collect after one attempt (NonRetriableError): audit-run does not retry or re-invoke and records permanent_error", async () => {
+    const s = stack.arrange();
+    const user = await createUser(db.sql);
+    await createInstallation(db.sql, { accountId: user.githubId });
+    // No rate-limit headers: a permission refusal, which the same request would get again.
+    let refusals = 0;
+    stack.server.use(
+      http.post(graphqlUrlFor(GITHUB_URL), () => {
+        refusals++;
+        return HttpResponse.json(
+          { message: "Resource not accessible by integration" },
+          { status: 403 },
+        );
+      }),
+    );
+    const runs = await s.executor.send(auditEvent(user));
+    const run = runs.find((r) => r.functionId.endsWith("-audit-run"));
+    const collect = runs.filter((r) => r.functionId.endsWith("-audit-collect"));
+
+    expect(collect).toHaveLength(1);
+    expect(collect[0]).toMatchObject({ status: "failed", error: { name: "NonRetriableError" } });
+    // Attempt 0 only: the step fails at once (StepFailed, not a retriable StepError), then the run.
+    expect(collect[0]!.attempts.map((a) => [a.attempt, a.status, a.ops])).toEqual([
+      [0, 206, ["StepFailed"]],
+      [0, 400, undefined],
+    ]);
+    expect(refusals).toBe(1);
+    expect(run).toMatchObject({ status: "failed" });
+    expect(run!.attempts.filter((a) => a.attempt > 0)).toHaveLength(0);
+    // One invocation, bounded explicitly: the SDK sends the timeout as the op's option.
+    const invokes = run!.steps.filter((st) => st.op === "InvokeFunction");
+    expect(invokes).toMatchObject([
+      {
+        id: "collect-signals",
+        error: { name: "NonRetriableError" },
+        opts: { function_id: expect.stringMatching(/-audit-collect$/), timeout: "2h" },
+      },
+    ]);
+    expect(await auditsOf(user.id)).toMatchObject([
+      { status: "failed", reason: "permanent_error" },
+    ]);
+    expect(s.executor.stored.events.filter((e) => e.event.name === "audit/completed")).toEqual([]);
+    for (const secret of s.secrets()) expect(s.executor.storedText().includes(secret)).toBe(false);
+  });
+
   it("a rate-limited GitHub answer retries at the reset time, and exhausted retries are recorded", async () => {
     const s = stack.arrange();
     const user = await createUser(db.sql);

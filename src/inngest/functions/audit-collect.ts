@@ -2,7 +2,7 @@ import { NonRetriableError } from "inngest";
 import { GitHubUserNotFoundError } from "../../audit/audit-errors.ts";
 import type { AuditFindings, AuditSignals } from "../../audit/audit-signals.ts";
 import type { GitHubAuditSource } from "../../github/github-app.ts";
-import { InstallationUnavailableError } from "../../github/github-errors.ts";
+import { GitHubRequestError, InstallationUnavailableError } from "../../github/github-errors.ts";
 import type { AppInngest } from "../client.ts";
 import { auditCollectInvoked } from "../events.ts";
 import { retryAtRateLimitReset } from "../retry-at-rate-limit.ts";
@@ -56,6 +56,11 @@ export function createAuditCollect(inngest: AppInngest, deps: AuditCollectDeps) 
           }
           if (err instanceof GitHubUserNotFoundError) {
             return { ok: false, reason: "github_user_not_found" };
+          }
+          // Refused as asked (permissions, 422, a GraphQL error): the same request is refused
+          // again, so no retry; audit-run's onFailure records permanent_error.
+          if (err instanceof GitHubRequestError) {
+            throw new NonRetriableError(err.message, { cause: err });
           }
           retryAtRateLimitReset(
             err,

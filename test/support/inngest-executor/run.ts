@@ -27,6 +27,8 @@ export interface Invoke {
   functionId: string;
   /** `{ data, v?, meta? }`: the invocation event's payload. */
   payload: Record<string, unknown>;
+  /** The op's opts as the SDK sent them (`function_id`, `payload`, `timeout`). */
+  opts: Record<string, unknown>;
   /** Set once the child run is started. */
   child?: StoredRun;
 }
@@ -86,10 +88,17 @@ function memoize(
   op: string,
   name: string,
   value: { data: unknown } | { error: unknown } | null,
+  opts?: Record<string, unknown>,
 ): void {
   run.memo[hash] = value;
   run.stack.push(hash);
-  run.record.steps.push({ id: name, hash, op, ...(value ?? { data: null }) });
+  run.record.steps.push({
+    id: name,
+    hash,
+    op,
+    ...(value ?? { data: null }),
+    ...(opts ? { opts } : {}),
+  });
 }
 
 export function finish(run: LiveRun, status: "completed" | "failed", outcome: unknown): void {
@@ -121,6 +130,7 @@ export function resolveInvoke(run: LiveRun, invoke: Invoke, child: StoredRun): v
     "InvokeFunction",
     invoke.stepName,
     child.status === "completed" ? { data: child.result ?? null } : { error: child.error },
+    invoke.opts,
   );
   run.record.status = "queued";
   queueDiscovery(run);
@@ -182,6 +192,7 @@ export function applyOps(run: LiveRun, item: WorkItem, attempt: AttemptRecord, o
           stepName: stepName(op),
           functionId,
           payload: payload as Record<string, unknown>,
+          opts: op.opts ?? {},
         });
         break;
       }

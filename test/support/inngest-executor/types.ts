@@ -47,6 +47,8 @@ export interface StepRecord {
   op: string;
   data?: unknown;
   error?: unknown;
+  /** The op's options where Inngest acts on them (step.invoke: `timeout`, `function_id`). */
+  opts?: Record<string, unknown>;
 }
 
 export type RunStatus = "queued" | "running" | "waiting" | "completed" | "failed";
