@@ -85,6 +85,46 @@ describe("claiming recommendations over HTTP, as the signed-in user", () => {
     expect(await activeClaims(db.sql, intruder.id)).toBe(0);
   });
 
+  it("answers 409 recommendation_not_open for a lapsed claim, a completed or expired recommendation, and one past its expiry, and changes nothing", async () => {
+    const s = stack.arrange({ github: false });
+    const user = await createUser(db.sql);
+    const [lapsedClaim, completed, expired, pastExpiry, open] = await createRecommendations(
+      db.sql,
+      user.id,
+      5,
+    );
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    // A claim past its 14-day deadline that the sweep has not released yet.
+    await db.sql`
+      update public.recommendations
+         set status = 'claimed', claimed_at = ${new Date(Date.now() - 15 * 86_400_000)}, claim_expires_at = ${hourAgo}
+       where id = ${lapsedClaim!}`;
+    await db.sql`
+      update public.recommendations set status = 'completed', completed_at = ${hourAgo} where id = ${completed!}`;
+    await db.sql`update public.recommendations set status = 'expired' where id = ${expired!}`;
+    // Still 'open' in the table, but its expiry passed before the sweep got to it.
+    await db.sql`update public.recommendations set expires_at = ${hourAgo} where id = ${pastExpiry!}`;
+    const snapshot = () =>
+      db.sql`select * from public.recommendations where user_id = ${user.id} order by id`;
+    const before = await snapshot();
+    const token = await s.userToken(user);
+
+    for (const recommendationId of [lapsedClaim, completed, expired, pastExpiry]) {
+      const res = await s.action("claim-recommendation", token, { recommendationId });
+      expect({ recommendationId, status: res.status, body: await res.json() }).toEqual({
+        recommendationId,
+        status: 409,
+        body: { error: "recommendation_not_open" },
+      });
+    }
+    expect(await snapshot()).toEqual(before);
+    expect(await activeClaims(db.sql, user.id)).toBe(0);
+    // The refusals are about those rows: an open one is still claimable.
+    expect((await s.action("claim-recommendation", token, { recommendationId: open })).status).toBe(
+      200,
+    );
+  });
+
   it("ignores a client-sent userId on claim and release: the caller acts on its own rows only", async () => {
     const s = stack.arrange({ github: false });
     const me = await createUser(db.sql);
