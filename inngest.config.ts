@@ -11,7 +11,10 @@ import type { AppInngest } from "./src/inngest/client.ts";
 import { createAuditCollect } from "./src/inngest/functions/audit-collect.ts";
 import { createAuditRun } from "./src/inngest/functions/audit-run.ts";
 import { createDeadLetter } from "./src/inngest/functions/dead-letter.ts";
-import { createExpireRecommendations } from "./src/inngest/functions/expire-recommendations.ts";
+import {
+  createExpireRecommendations,
+  type SweepBounds,
+} from "./src/inngest/functions/expire-recommendations.ts";
 import { createInstallationCreated } from "./src/inngest/functions/installation-created.ts";
 import { createInstallationRepositories } from "./src/inngest/functions/installation-repositories.ts";
 import { createIssueFreshness } from "./src/inngest/functions/issue-freshness.ts";
@@ -38,6 +41,8 @@ export interface FunctionDeps {
   now?: () => Date;
   /** Users per page of the daily refresh's fan-out (refresh-recommendations). */
   refreshPageSize?: number;
+  /** Rows per batch and batches per run of expire-recommendations and release-idle-claims. */
+  sweepBounds?: SweepBounds;
 }
 
 export function createFunctions(client: AppInngest, deps: FunctionDeps): InngestFunction.Any[] {

@@ -10,6 +10,7 @@ import type { RpcClient } from "./db/rpc/rpc-client.ts";
 import type { GitHubApp } from "./github/github-app.ts";
 import { createHttpApp } from "./http/app.ts";
 import { createInngestClient } from "./inngest/client.ts";
+import type { SweepBounds } from "./inngest/functions/expire-recommendations.ts";
 import { createWebhookIntake } from "./webhooks/webhook-intake.ts";
 
 export interface ApplicationDeps {
@@ -29,6 +30,8 @@ export interface ApplicationDeps {
   now?: () => Date;
   /** Users per page of the daily refresh's fan-out; 1,000 when absent. */
   refreshPageSize?: number;
+  /** Per-run bound of the expiry and idle-claim sweeps; 500 rows × 10 batches when absent. */
+  sweepBounds?: SweepBounds;
   /** Where events are sent (INNGEST_BASE_URL otherwise); tests point it at a fake. */
   inngestBaseUrl?: string;
 }
@@ -46,6 +49,7 @@ export function createApplication(deps: ApplicationDeps) {
     logger: deps.logger.child({ component: "inngest" }),
     ...(deps.now ? { now: deps.now } : {}),
     ...(deps.refreshPageSize !== undefined ? { refreshPageSize: deps.refreshPageSize } : {}),
+    ...(deps.sweepBounds ? { sweepBounds: deps.sweepBounds } : {}),
   });
   const intake = createWebhookIntake({
     rpc: deps.rpc,

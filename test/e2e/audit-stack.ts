@@ -10,6 +10,7 @@ import { readEnv } from "../../src/config/env.ts";
 import { createRpcClient, type RpcClient } from "../../src/db/rpc/rpc-client.ts";
 import { createSqlTransport } from "../../src/db/rpc/sql-transport.ts";
 import { createSql } from "../../src/db/sql-client.ts";
+import type { SweepBounds } from "../../src/inngest/functions/expire-recommendations.ts";
 import { createGitHubApp } from "../../src/github/github-app.ts";
 import { collectingLogger } from "../support/collecting-logger.ts";
 import { APP_ID, generateAppKeyPair } from "../support/github-app-harness.ts";
@@ -54,6 +55,8 @@ export function useAuditStack() {
       now?: () => Date;
       /** Users per page of refresh-recommendations' fan-out. */
       refreshPageSize?: number;
+      /** Rows per batch and batches per run of the expiry and idle-claim sweeps. */
+      sweepBounds?: SweepBounds;
       /** false: no LISTEN feed for API-key revocations (as on supabase-js). */
       revocationFeed?: boolean;
     } = {},
@@ -96,6 +99,7 @@ export function useAuditStack() {
       ...(options.refreshPageSize !== undefined
         ? { refreshPageSize: options.refreshPageSize }
         : {}),
+      ...(options.sweepBounds ? { sweepBounds: options.sweepBounds } : {}),
     });
     const executor = createInngestExecutor({
       handler: (req) => application.http.fetch(req),

@@ -101,4 +101,87 @@ describe("scheduled sweeps", () => {
     await db.sql`update public.recommendation_completions set updated_at = now() + ${`${13 * 24} hours`}::interval where recommendation_id = ${rec!}`;
     expect((await s.executor.tick(fn))[0]).toMatchObject({ result: { released: 1 } });
   });
+
+  describe("per-run bound (2 rows per batch × 2 batches)", () => {
+    const sweepBounds = { batch: 2, batches: 2 };
+    /** Rows of these users by status and last writer. */
+    const tally = (userIds: string[]) => db.sql`
+      select status, updated_by, count(*)::int as n from public.recommendations
+       where user_id in ${db.sql(userIds)} group by status, updated_by order by status, updated_by`;
+
+    it("expire-recommendations changes 4 of 7 due rows and reports more, the next run the other 3, then nothing", async () => {
+      const time = clock();
+      const s = stack.arrange({ now: time.now, sweepBounds, github: false });
+      // Two users: the bound is per run, not per user.
+      const users = [await createUser(db.sql), await createUser(db.sql)];
+      await createRecommendations(db.sql, users[0]!.id, 4, {
+        expiresAt: new Date(time.now().getTime() + DAY),
+      });
+      await createRecommendations(db.sql, users[1]!.id, 3, {
+        expiresAt: new Date(time.now().getTime() + DAY),
+      });
+      time.advance(2 * DAY);
+      const fn = `${INNGEST_APP_ID}-expire-recommendations`;
+      const ids = users.map((u) => u.id);
+      const [first] = await s.executor.tick(fn);
+      expect(first).toMatchObject({ status: "completed", result: { expired: 4, more: true } });
+      expect(first!.steps.map((st) => [st.id, st.data])).toEqual([
+        ["read-clock", expect.any(String)],
+        ["expire-batch-1", 2],
+        ["expire-batch-2", 2],
+      ]);
+      expect(await tally(ids)).toEqual([
+        { status: "expired", updated_by: ACTOR, n: 4 },
+        { status: "open", updated_by: "system:test", n: 3 },
+      ]);
+
+      const [second] = await s.executor.tick(fn);
+      expect(second).toMatchObject({ status: "completed", result: { expired: 3, more: false } });
+      const [third] = await s.executor.tick(fn);
+      expect(third).toMatchObject({ status: "completed", result: { expired: 0, more: false } });
+      expect(await tally(ids)).toEqual([{ status: "expired", updated_by: ACTOR, n: 7 }]);
+    });
+
+    it("release-idle-claims releases 4 of 7 idle claims and reports more, the next run the other 3, then nothing", async () => {
+      const time = clock();
+      const s = stack.arrange({ now: time.now, sweepBounds, github: false });
+      const user = await createUser(db.sql);
+      const ids = await createRecommendations(db.sql, user.id, 7, {
+        expiresAt: new Date(time.now().getTime() + 30 * DAY),
+      });
+      // Claimed 15 days ago: past the 14-day deadline, so released, not warned.
+      await db.sql`
+        update public.recommendations
+           set status = 'claimed', claimed_at = ${new Date(time.now().getTime() - 15 * DAY)},
+               claim_expires_at = ${new Date(time.now().getTime() - DAY)}
+         where id in ${db.sql(ids)}`;
+      const fn = `${INNGEST_APP_ID}-release-idle-claims`;
+
+      const [first] = await s.executor.tick(fn);
+      expect(first).toMatchObject({
+        status: "completed",
+        result: { warned: 0, released: 4, more: true },
+      });
+      expect(await tally([user.id])).toEqual([
+        { status: "claimed", updated_by: "system:test", n: 3 },
+        { status: "open", updated_by: ACTOR, n: 4 },
+      ]);
+      const [second] = await s.executor.tick(fn);
+      expect(second).toMatchObject({ result: { warned: 0, released: 3, more: false } });
+      const [third] = await s.executor.tick(fn);
+      expect(third).toMatchObject({ result: { warned: 0, released: 0, more: false } });
+      expect(await tally([user.id])).toEqual([{ status: "open", updated_by: ACTOR, n: 7 }]);
+    });
+
+    it("refuses a bound out of range when the functions are created", () => {
+      for (const bounds of [
+        { batch: 0, batches: 2 },
+        { batch: 501, batches: 2 },
+        { batch: 2, batches: 0 },
+        { batch: 2, batches: 11 },
+        { batch: 2.5, batches: 2 },
+      ])
+        expect(() => stack.arrange({ sweepBounds: bounds, github: false })).toThrow(/sweepBounds/);
+    });
+  });
 });

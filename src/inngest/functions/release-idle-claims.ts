@@ -4,7 +4,7 @@ import { claimExpiring } from "../events.ts";
 import { permanentErrorsEndRuns } from "../permanent-rpc.ts";
 import {
   SWEEP_ACTOR,
-  SWEEP_BATCH,
+  readSweepBounds,
   sweepInBatches,
   type SweepDeps,
 } from "./expire-recommendations.ts";
@@ -17,6 +17,7 @@ import {
  */
 export function createReleaseIdleClaims(inngest: AppInngest, deps: SweepDeps) {
   const rpc = permanentErrorsEndRuns(deps.rpc);
+  const bounds = readSweepBounds(deps);
   return inngest.createFunction(
     {
       id: "release-idle-claims",
@@ -27,7 +28,7 @@ export function createReleaseIdleClaims(inngest: AppInngest, deps: SweepDeps) {
     async ({ step }) => {
       const now = await step.run("read-clock", () => (deps.now?.() ?? new Date()).toISOString());
       const due = await step.run("find-claims-to-warn", async () =>
-        (await rpc.call("claims_due_warning", { p_now: new Date(now), p_limit: SWEEP_BATCH })).map(
+        (await rpc.call("claims_due_warning", { p_now: new Date(now), p_limit: bounds.batch })).map(
           (row) => ({
             recommendationId: row.recommendation_id,
             userId: row.user_id,
@@ -57,19 +58,20 @@ export function createReleaseIdleClaims(inngest: AppInngest, deps: SweepDeps) {
           }),
         );
       }
-      const released = await sweepInBatches(
+      const { total: released, more } = await sweepInBatches(
         (id, fn) => step.run(id, fn),
         "release-batch",
+        bounds,
         async () => {
           const [row] = await rpc.call("release_idle_claims", {
             p_now: new Date(now),
-            p_limit: SWEEP_BATCH,
+            p_limit: bounds.batch,
             p_actor: SWEEP_ACTOR,
           });
           return row?.released ?? 0;
         },
       );
-      return { warned: due.length, released };
+      return { warned: due.length, released, more };
     },
   );
 }
