@@ -5,7 +5,10 @@ import { describe, expect, it } from "vitest";
 import type { AuditSignals } from "../../src/audit/audit-signals.ts";
 import { readEnv } from "../../src/config/env.ts";
 import type { GitHubAuditSource } from "../../src/github/github-app.ts";
-import { InstallationUnavailableError } from "../../src/github/github-errors.ts";
+import {
+  GitHubRequestError,
+  InstallationUnavailableError,
+} from "../../src/github/github-errors.ts";
 import { createInngestClient } from "../../src/inngest/client.ts";
 import { createAuditCollect } from "../../src/inngest/functions/audit-collect.ts";
 import { createLogger } from "../../src/log/logger.ts";
@@ -61,6 +64,29 @@ describe("audit-collect (unit)", () => {
     expect(result).toBeUndefined();
     expect(String((error as Error)?.message)).toMatch(/credential/i);
     expect(inspect(error, { depth: null })).not.toContain(TOKEN);
+  });
+
+  it.each([
+    ["an HTTP 403 refusal", "NonRetriableError", new GitHubRequestError(403)],
+    [
+      "a typed GraphQL error (FORBIDDEN)",
+      "NonRetriableError",
+      new GitHubRequestError(200, ["FORBIDDEN"]),
+    ],
+    [
+      "an untyped GraphQL error (GitHub's timeout)",
+      "GitHubRequestError",
+      new GitHubRequestError(200, ["UNTYPED"]),
+    ],
+    [
+      "a GraphQL SERVICE_UNAVAILABLE",
+      "GitHubRequestError",
+      new GitHubRequestError(200, ["SERVICE_UNAVAILABLE"]),
+    ],
+  ])("ends on %s with %s (only GitHub's own trouble is retried)", async (_, name, thrown) => {
+    const github: GitHubAuditSource = { collectAuditSignals: () => Promise.reject(thrown) };
+    const { error } = await engineFor(github).execute();
+    expect(error).toMatchObject({ name });
   });
 
   it("refuses to run without a GitHub App, permanently", async () => {

@@ -57,9 +57,10 @@ export function createAuditCollect(inngest: AppInngest, deps: AuditCollectDeps) 
           if (err instanceof GitHubUserNotFoundError) {
             return { ok: false, reason: "github_user_not_found" };
           }
-          // Refused as asked (permissions, 422, a GraphQL error): the same request is refused
-          // again, so no retry; audit-run's onFailure records permanent_error.
-          if (err instanceof GitHubRequestError) {
+          // Refused as asked (permissions, 422, a typed GraphQL error): the same request is
+          // refused again, so no retry; audit-run's onFailure records permanent_error. GitHub
+          // reports a GraphQL timeout as an error without a type: that one is retried.
+          if (err instanceof GitHubRequestError && !mayPass(err)) {
             throw new NonRetriableError(err.message, { cause: err });
           }
           retryAtRateLimitReset(
@@ -71,4 +72,11 @@ export function createAuditCollect(inngest: AppInngest, deps: AuditCollectDeps) 
       });
     },
   );
+}
+
+/** GraphQL errors GitHub gives for its own trouble (a timeout carries no type): worth a retry. */
+const TRANSIENT_GRAPHQL_TYPES = new Set(["UNTYPED", "SERVICE_UNAVAILABLE", "INTERNAL", "TIMEOUT"]);
+
+function mayPass(err: GitHubRequestError): boolean {
+  return err.graphqlTypes.some((type) => TRANSIENT_GRAPHQL_TYPES.has(type));
 }
