@@ -55,6 +55,7 @@ export function createApplication(deps: ApplicationDeps) {
     rpc: deps.rpc,
     inngest,
     logger: deps.logger.child({ component: "github-webhooks" }),
+    writeBudgetMs: deps.env.GITHUB_WEBHOOK_WRITE_TIMEOUT_MS,
   });
   const apiKeys = createApiKeyAuth({
     rpc: deps.rpc,

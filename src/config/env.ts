@@ -71,6 +71,9 @@ const envShape = {
     .pipe(z.coerce.number<string | undefined>().int().min(1024).optional())
     .transform((v) => v ?? GITHUB_WEBHOOK_MAX_BODY_BYTES_DEFAULT)
     .describe("largest body POST /api/webhooks/github reads (default 25 MiB: GitHub's cap)"),
+  GITHUB_WEBHOOK_WRITE_TIMEOUT_MS: count(8000, 50, 9000).describe(
+    "milliseconds POST /api/webhooks/github waits for its durable write before answering 503 (GitHub fails a delivery not answered within 10 s)",
+  ),
   GITHUB_API_URL: z
     .url({ protocol: /^https?$/ })
     .default("https://api.github.com")

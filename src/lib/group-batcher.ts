@@ -13,13 +13,24 @@ export interface GroupBatcherOptions {
  * `flush` returns one result per item, in order. If it throws, `fallback` (when given)
  * retries the items one by one, so one bad item cannot fail its neighbours; otherwise
  * every item of the group rejects with that error.
+ *
+ * A caller may pass a signal: when it aborts, its promise rejects with the signal's reason
+ * at once, and an item still queued is dropped unflushed. Once every item of a running group
+ * has given up, the signal handed to `flush` aborts and the group frees its slot without
+ * waiting for `flush` (whose late results are dropped).
  */
 export function createGroupBatcher<I, O>(
-  flush: (items: I[]) => Promise<O[]>,
-  options: GroupBatcherOptions & { fallback?: (item: I) => Promise<O> },
-): (item: I) => Promise<O> {
+  flush: (items: I[], signal: AbortSignal) => Promise<O[]>,
+  options: GroupBatcherOptions & { fallback?: (item: I, signal?: AbortSignal) => Promise<O> },
+): (item: I, signal?: AbortSignal) => Promise<O> {
   const maxInFlight = options.maxInFlight ?? 1;
-  const queue: { item: I; resolve: (o: O) => void; reject: (e: unknown) => void }[] = [];
+  type Entry = {
+    item: I;
+    signal: AbortSignal | undefined;
+    resolve: (o: O) => void;
+    reject: (e: unknown) => void;
+  };
+  const queue: Entry[] = [];
   let inFlight = 0;
 
   const pump = () => {
@@ -33,9 +44,27 @@ export function createGroupBatcher<I, O>(
     }
   };
 
-  const run = async (group: typeof queue) => {
+  const run = async (group: Entry[]) => {
+    const abandoned = new AbortController();
+    let waiting = group.length;
+    for (const g of group) {
+      const gaveUp = () => (--waiting === 0 ? abandoned.abort() : undefined);
+      if (g.signal?.aborted) gaveUp();
+      else g.signal?.addEventListener("abort", gaveUp, { once: true });
+    }
+    const released = new Promise<never>((_, reject) => {
+      abandoned.signal.addEventListener("abort", () => reject(abortReason(abandoned.signal)), {
+        once: true,
+      });
+    });
+    released.catch(() => undefined);
     try {
-      const results = await flush(group.map((g) => g.item));
+      const flushed = flush(
+        group.map((g) => g.item),
+        abandoned.signal,
+      );
+      flushed.catch(() => undefined);
+      const results = await Promise.race([flushed, released]);
       if (results.length !== group.length) {
         throw new Error(
           `[batcher] flush returned ${results.length} results for ${group.length} items`,
@@ -43,19 +72,43 @@ export function createGroupBatcher<I, O>(
       }
       group.forEach((g, i) => g.resolve(results[i]!));
     } catch (err) {
-      if (!options.fallback || group.length === 1) {
+      if (!options.fallback || group.length === 1 || abandoned.signal.aborted) {
         for (const g of group) g.reject(err);
         return;
       }
       const fallback = options.fallback;
-      await Promise.all(group.map((g) => fallback(g.item).then(g.resolve, g.reject)));
+      await Promise.all(
+        group.map((g) =>
+          g.signal?.aborted
+            ? Promise.resolve()
+            : fallback(g.item, g.signal).then(g.resolve, g.reject),
+        ),
+      );
     }
   };
 
-  return (item) =>
+  return (item, signal) =>
     new Promise<O>((resolve, reject) => {
-      queue.push({ item, resolve, reject });
+      if (signal?.aborted) return reject(abortReason(signal));
+      const entry: Entry = { item, signal, resolve, reject };
+      signal?.addEventListener(
+        "abort",
+        () => {
+          const queued = queue.indexOf(entry);
+          if (queued >= 0) queue.splice(queued, 1);
+          reject(abortReason(signal));
+        },
+        { once: true },
+      );
+      queue.push(entry);
       // After the current turn, so items submitted together start in one group.
       if (queue.length === 1) setImmediate(pump);
     });
+}
+
+function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error
+    ? reason
+    : new Error("[batcher] the caller gave up", { cause: reason });
 }

@@ -17,6 +17,12 @@ const MARK_LINGER_MS = 20;
  */
 export const INTAKE_SEND_BUDGET_MS = 5_000;
 
+/**
+ * How long the intake waits for the durable write (GITHUB_WEBHOOK_WRITE_TIMEOUT_MS): past it
+ * the delivery answers 503 so the request ends inside GitHub's 10 s, and nothing is sent.
+ */
+export const INTAKE_WRITE_BUDGET_MS = 8_000;
+
 /** A delivery whose signature was verified. */
 export interface VerifiedDelivery {
   deliveryId: string;
@@ -33,13 +39,19 @@ export type IntakeOutcome =
   | { status: "ignored" }
   /** This delivery id was recorded before: nothing new recorded or sent. */
   | { status: "duplicate" }
-  | { status: "invalid"; fields: string[] };
+  | { status: "invalid"; fields: string[] }
+  /**
+   * The write did not finish within the budget: nothing is sent by this request. If the row
+   * commits anyway it stays pending for the forwarder, and a redelivery is a duplicate.
+   */
+  | { status: "write_timeout"; budgetMs: number };
 
 export interface WebhookIntakeDeps {
   rpc: RpcClient;
   inngest: AppInngest;
   logger: Logger;
   sendBudgetMs?: number;
+  writeBudgetMs?: number;
   /** How long a forwarded mark waits for a group to ride with before it is written alone. */
   markLingerMs?: number;
 }
@@ -64,6 +76,7 @@ export interface WebhookIntake {
  */
 export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
   const budgetMs = deps.sendBudgetMs ?? INTAKE_SEND_BUDGET_MS;
+  const writeBudgetMs = deps.writeBudgetMs ?? INTAKE_WRITE_BUDGET_MS;
   const markLingerMs = deps.markLingerMs ?? MARK_LINGER_MS;
   type Recorded = RpcRow<"record_webhook_delivery">;
   type DeliveryArgs = RpcArgs<"record_webhook_group">["p_deliveries"][number];
@@ -104,44 +117,53 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
     });
 
   const record = createGroupBatcher<DeliveryArgs, Recorded>(
-    async (deliveries) => {
+    async (deliveries, signal) => {
       const riders = takeMarks(GROUP_MAX);
       try {
-        const rows = await deps.rpc.call("record_webhook_group", {
-          p_deliveries: deliveries,
-          p_forwarded: riders.map((m) => m.deliveryId),
-          p_actor: WEBHOOK_ACTOR,
-        });
+        const rows = await deps.rpc.call(
+          "record_webhook_group",
+          {
+            p_deliveries: deliveries,
+            p_forwarded: riders.map((m) => m.deliveryId),
+            p_actor: WEBHOOK_ACTOR,
+          },
+          // Every caller of the group gave up: cancel the query rather than hold a connection.
+          { signal },
+        );
         for (const m of riders) m.resolve();
         return rows;
       } catch (err) {
         // The riders may be what the database refused: they go alone, the group again
         // without them (and then, if it fails again, one delivery at a time).
         sendMarksAlone(riders);
-        if (riders.length === 0) throw err;
-        return deps.rpc.call("record_webhook_group", {
-          p_deliveries: deliveries,
-          p_forwarded: [],
-          p_actor: WEBHOOK_ACTOR,
-        });
+        if (riders.length === 0 || signal.aborted) throw err;
+        return deps.rpc.call(
+          "record_webhook_group",
+          { p_deliveries: deliveries, p_forwarded: [], p_actor: WEBHOOK_ACTOR },
+          { signal },
+        );
       }
     },
     {
       maxItems: GROUP_MAX,
       // One group at a time: larger groups, fewer commits, and p99 stays far under 50 ms.
       maxInFlight: 1,
-      fallback: async (d) =>
+      fallback: async (d, signal) =>
         (
-          await deps.rpc.call("record_webhook_delivery", {
-            p_delivery_id: d.delivery_id,
-            p_event: d.event,
-            p_action: d.action,
-            p_installation_id: d.installation_id,
-            p_payload_sha256: d.payload_sha256,
-            p_forward_event: d.forward_event,
-            p_forward_data: d.forward_data,
-            p_actor: WEBHOOK_ACTOR,
-          })
+          await deps.rpc.call(
+            "record_webhook_delivery",
+            {
+              p_delivery_id: d.delivery_id,
+              p_event: d.event,
+              p_action: d.action,
+              p_installation_id: d.installation_id,
+              p_payload_sha256: d.payload_sha256,
+              p_forward_event: d.forward_event,
+              p_forward_data: d.forward_data,
+              p_actor: WEBHOOK_ACTOR,
+            },
+            signal ? { signal } : {},
+          )
         )[0]!,
     },
   );
@@ -161,15 +183,33 @@ export function createWebhookIntake(deps: WebhookIntakeDeps): WebhookIntake {
     const route = mapGitHubWebhook(event, deliveryId, delivery.payload);
     if (route.kind === "invalid") return { status: "invalid", fields: route.fields };
 
-    const row = await record({
-      delivery_id: deliveryId,
-      event,
-      action: route.action,
-      installation_id: route.installationId,
-      payload_sha256: delivery.payloadSha256,
-      forward_event: route.kind === "forward" ? route.event.name : null,
-      forward_data: route.kind === "forward" ? route.event.data : null,
-    });
+    // Past the budget the caller gives up: a queued delivery is dropped unwritten, a running
+    // group's query is cancelled once all its callers gave up, and nothing below runs.
+    const giveUp = new AbortController();
+    const timer = setTimeout(
+      () => giveUp.abort(new WriteBudgetExceeded(writeBudgetMs)),
+      writeBudgetMs,
+    );
+    let row: Recorded;
+    try {
+      row = await record(
+        {
+          delivery_id: deliveryId,
+          event,
+          action: route.action,
+          installation_id: route.installationId,
+          payload_sha256: delivery.payloadSha256,
+          forward_event: route.kind === "forward" ? route.event.name : null,
+          forward_data: route.kind === "forward" ? route.event.data : null,
+        },
+        giveUp.signal,
+      );
+    } catch (err) {
+      if (!giveUp.signal.aborted) throw err;
+      return { status: "write_timeout", budgetMs: writeBudgetMs };
+    } finally {
+      clearTimeout(timer);
+    }
     if (row.duplicate) {
       log.info({ status: row.status }, "[webhooks] duplicate delivery; nothing recorded or sent");
       return { status: "duplicate" };
@@ -235,6 +275,13 @@ function lineLogger(logger: Logger, base: object): LineLogger {
     info: (fields, message) => logger.info({ ...base, ...fields }, message),
     warn: (fields, message) => logger.warn({ ...base, ...fields }, message),
   };
+}
+
+class WriteBudgetExceeded extends Error {
+  override name = "WriteBudgetExceeded";
+  constructor(ms: number) {
+    super(`[webhooks] the delivery was not recorded within ${ms} ms`);
+  }
 }
 
 class SendBudgetExceeded extends Error {

@@ -153,6 +153,21 @@ describe("unsigned Inngest mode only on loopback", () => {
     );
   });
 
+  it("budgets the webhook's durable write at 8 s unless configured, refusing one that would miss GitHub's 10 s", () => {
+    expect(readEnv({}).GITHUB_WEBHOOK_WRITE_TIMEOUT_MS).toBe(8000);
+    expect(readEnv({ GITHUB_WEBHOOK_WRITE_TIMEOUT_MS: "" }).GITHUB_WEBHOOK_WRITE_TIMEOUT_MS).toBe(
+      8000,
+    );
+    expect(
+      readEnv({ GITHUB_WEBHOOK_WRITE_TIMEOUT_MS: "200" }).GITHUB_WEBHOOK_WRITE_TIMEOUT_MS,
+    ).toBe(200);
+    for (const bad of ["10000", "0", "1.5", "soon"]) {
+      expect(refusal({ GITHUB_WEBHOOK_WRITE_TIMEOUT_MS: bad })).toContain(
+        "GITHUB_WEBHOOK_WRITE_TIMEOUT_MS (milliseconds POST /api/webhooks/github waits",
+      );
+    }
+  });
+
   it("reads the API-key cache TTL and per-key rate limit, with defaults, refusing nonsense by name", () => {
     expect(readEnv({})).toMatchObject({
       API_KEY_CACHE_TTL_SECONDS: 10,

@@ -12,7 +12,7 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 export function createSqlTransport(sql: Sql<{ bigint: number }>): RpcTransport {
   return {
     kind: "sql",
-    async call(name, args) {
+    async call(name, args, signal) {
       const keys = Object.keys(args);
       for (const key of [name, ...keys]) {
         if (!IDENTIFIER.test(key))
@@ -23,17 +23,24 @@ export function createSqlTransport(sql: Sql<{ bigint: number }>): RpcTransport {
           );
       }
       const params = keys.map((k, i) => `${k} => $${i + 1}`).join(", ");
+      // Named prepared statements: the text is fixed per RPC and argument set, so each
+      // connection parses and plans it once (postgres.js does not prepare unsafe() by default).
+      const query = sql.unsafe(
+        `select * from public.${name}(${params})`,
+        keys.map((k) => args[k]) as never[],
+        { prepare: true },
+      );
+      // cancel() drops a query still queued for a connection, else sends Postgres a CancelRequest
+      // (its promise is typed void; a failed cancel only means the query ran on).
+      const cancel = () => void Promise.resolve(query.cancel() as unknown).catch(() => undefined);
+      signal?.addEventListener("abort", cancel, { once: true });
       try {
-        // Named prepared statements: the text is fixed per RPC and argument set, so each
-        // connection parses and plans it once (postgres.js does not prepare unsafe() by default).
-        const rows = await sql.unsafe(
-          `select * from public.${name}(${params})`,
-          keys.map((k) => args[k]) as never[],
-          { prepare: true },
-        );
-        return [...rows];
+        if (signal?.aborted) cancel();
+        return [...(await query)];
       } catch (err) {
         throw toRpcError(name, err);
+      } finally {
+        signal?.removeEventListener("abort", cancel);
       }
     },
     close: () => sql.end({ timeout: 5 }),

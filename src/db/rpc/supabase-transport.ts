@@ -19,8 +19,11 @@ export function createSupabaseTransport(options: SupabaseTransportOptions): RpcT
   });
   return {
     kind: "supabase",
-    async call(name, args) {
-      const response = await client.rpc(name, args);
+    async call(name, args, signal) {
+      // Aborting frees our socket; PostgREST may still finish the call on its side.
+      const response = await (signal
+        ? client.rpc(name, args).abortSignal(signal)
+        : client.rpc(name, args));
       const { error, status } = response;
       const rows: unknown = response.data;
       if (error) {

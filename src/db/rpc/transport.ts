@@ -4,6 +4,7 @@
  */
 export interface RpcTransport {
   readonly kind: "sql" | "supabase";
-  call(name: string, args: Record<string, unknown>): Promise<unknown[]>;
+  /** `signal`: cancel the call when it aborts (best effort). */
+  call(name: string, args: Record<string, unknown>, signal?: AbortSignal): Promise<unknown[]>;
   close(): Promise<void>;
 }

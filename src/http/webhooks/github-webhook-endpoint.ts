@@ -83,6 +83,15 @@ export function registerGitHubWebhook(app: Hono, options: GitHubWebhookOptions):
       if (outcome.status === "invalid") {
         return refuse(c, 400, "invalid_payload", { ...fields, invalidFields: outcome.fields });
       }
+      if (outcome.status === "write_timeout") {
+        // GitHub records a failed delivery; a redelivery is deduplicated on its id, and a row
+        // that commits late stays pending for the forwarder. Nothing was sent by this request.
+        log.warn(
+          { ...fields, status: 503, reason: "write_timeout", budgetMs: outcome.budgetMs },
+          "[webhooks] delivery not recorded within its budget; answering 503, nothing forwarded",
+        );
+        return c.json({ error: "write_timeout", deliveryId }, 503);
+      }
       return c.json({ deliveryId, status: outcome.status }, 202);
     } catch (err) {
       if (!(err instanceof DatabaseUnavailableError)) throw err;

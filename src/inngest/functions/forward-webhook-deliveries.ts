@@ -7,8 +7,11 @@ import { permanentErrorsEndRuns } from "../permanent-rpc.ts";
 
 export const FORWARDER_ACTOR = "system:forward-webhook-deliveries";
 export const FORWARDER_CRON = "* * * * *";
-/** Deliveries younger than this are still in their intake's hands (it waits up to 5 s). */
-export const FORWARD_MIN_AGE_SECONDS = 10;
+/**
+ * Deliveries younger than this may still be in their intake's hands: the write (up to 9 s,
+ * GITHUB_WEBHOOK_WRITE_TIMEOUT_MS) then the send (5 s). An overlap would only resend the same id.
+ */
+export const FORWARD_MIN_AGE_SECONDS = 15;
 export const FORWARD_BATCH_SIZE = 100;
 /** 10 × 100 a minute drains a backlog after an outage without one endless run. */
 export const FORWARD_MAX_BATCHES = 10;
