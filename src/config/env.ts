@@ -140,14 +140,17 @@ export const envSchema = z.object(envShape).superRefine((env, ctx) => {
       message: "GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY are set together or not at all",
     });
   }
-  servingIssues(env, ctx);
-  productionIssues(env, ctx);
+  const require: Require = (path, message) =>
+    ctx.addIssue({ code: "custom", path: [path], message });
+  servingIssues(env, require);
+  productionIssues(env, require);
 });
 
-function servingIssues(env: z.output<z.ZodObject<typeof envShape>>, ctx: z.RefinementCtx): void {
+/** Records that `path` is missing or wrong, and why. */
+type Require = (path: string, message: string) => void;
+
+function servingIssues(env: z.output<z.ZodObject<typeof envShape>>, require: Require): void {
   const dev = inngestDevMode(env);
-  const require = (path: string, message: string) =>
-    ctx.addIssue({ code: "custom", path: [path], message });
   if (dev && !isLoopbackHost(env.HOST)) {
     require(env.INNGEST_DEV ? "INNGEST_DEV" : "INNGEST_SIGNING_KEY", env.INNGEST_DEV
       ? "dev mode (unsigned /api/inngest) is only allowed when HOST is a loopback address; unset it and set INNGEST_SIGNING_KEY"
@@ -163,10 +166,8 @@ function servingIssues(env: z.output<z.ZodObject<typeof envShape>>, ctx: z.Refin
 }
 
 /** Everything production needs, each missing variable named; dev mode is refused outright. */
-function productionIssues(env: z.output<z.ZodObject<typeof envShape>>, ctx: z.RefinementCtx): void {
+function productionIssues(env: z.output<z.ZodObject<typeof envShape>>, require: Require): void {
   if (env.NODE_ENV !== "production") return;
-  const require = (path: string, message: string) =>
-    ctx.addIssue({ code: "custom", path: [path], message });
   if (env.INNGEST_DEV) {
     require("INNGEST_DEV", "must not be 1 in production: dev mode serves /api/inngest unsigned and talks to a local dev server");
   }

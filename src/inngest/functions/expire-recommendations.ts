@@ -51,13 +51,17 @@ export interface SweepDeps {
 /** The bounds a sweep runs with; refuses out-of-range ones when the function is created. */
 export function readSweepBounds(deps: Pick<SweepDeps, "sweepBounds">): SweepBounds {
   const { batch = SWEEP_BATCH, batches = SWEEP_MAX_BATCHES } = deps.sweepBounds ?? {};
-  if (!Number.isInteger(batch) || batch < 1 || batch > SWEEP_BATCH)
-    throw new RangeError(`[sweeps] sweepBounds.batch must be an integer in 1..${SWEEP_BATCH}`);
-  if (!Number.isInteger(batches) || batches < 1 || batches > SWEEP_MAX_BATCHES)
-    throw new RangeError(
-      `[sweeps] sweepBounds.batches must be an integer in 1..${SWEEP_MAX_BATCHES}`,
-    );
-  return { batch, batches };
+  return {
+    batch: integerUpTo(batch, SWEEP_BATCH, "[sweeps] sweepBounds.batch"),
+    batches: integerUpTo(batches, SWEEP_MAX_BATCHES, "[sweeps] sweepBounds.batches"),
+  };
+}
+
+/** `value` if it is an integer in 1..max; else a RangeError naming `what`. */
+export function integerUpTo(value: number, max: number, what: string): number {
+  if (!Number.isInteger(value) || value < 1 || value > max)
+    throw new RangeError(`${what} must be an integer in 1..${max}`);
+  return value;
 }
 
 /** Every 10 minutes: open recommendations past their 7-day expiry become expired. */

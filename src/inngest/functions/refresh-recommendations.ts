@@ -2,7 +2,7 @@ import { cron } from "inngest";
 import type { AppInngest } from "../client.ts";
 import { recommendationsBuildRequested } from "../events.ts";
 import { permanentErrorsEndRuns } from "../permanent-rpc.ts";
-import type { SweepDeps } from "./expire-recommendations.ts";
+import { integerUpTo, type SweepDeps } from "./expire-recommendations.ts";
 
 /** Users per page by default: one step reads them, one step.sendEvent asks for their builds. */
 export const REFRESH_PAGE = 1000;
@@ -30,11 +30,11 @@ export function createRefreshRecommendations(
   deps: RefreshRecommendationsDeps,
 ) {
   const rpc = permanentErrorsEndRuns(deps.rpc);
-  const pageSize = deps.refreshPageSize ?? REFRESH_PAGE;
-  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > REFRESH_PAGE)
-    throw new RangeError(
-      `[recommendations] refreshPageSize must be an integer in 1..${REFRESH_PAGE}`,
-    );
+  const pageSize = integerUpTo(
+    deps.refreshPageSize ?? REFRESH_PAGE,
+    REFRESH_PAGE,
+    "[recommendations] refreshPageSize",
+  );
   return inngest.createFunction(
     {
       id: "refresh-recommendations",
