@@ -1,9 +1,21 @@
 import { randomUUID } from "node:crypto";
 import type { Sql } from "postgres";
+import type { AuditSignals } from "../../src/audit/audit-signals.ts";
 
 type Db = Sql<{ bigint: number }>;
 
 let issueSeq = 1_000_000;
+
+/** What an audit's GitHub step derives for a modest contributor (no credential in it). */
+export const AUDIT_SIGNALS: AuditSignals = {
+  accountAgeDays: 400,
+  mergedPrs: 10,
+  mergedPrsExternal: 4,
+  closedIssues: 2,
+  distinctLanguages: 3,
+  yearlyContributions: 150,
+  followers: 8,
+};
 
 /** A Supabase user with a GitHub identity and a profile, arranged as the superuser. */
 export async function createUser(sql: Db, opts: { githubId?: number; login?: string } = {}) {

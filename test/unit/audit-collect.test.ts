@@ -12,17 +12,9 @@ import {
 import { createInngestClient } from "../../src/inngest/client.ts";
 import { createAuditCollect } from "../../src/inngest/functions/audit-collect.ts";
 import { createLogger } from "../../src/log/logger.ts";
+import { AUDIT_SIGNALS as SIGNALS } from "../support/fixtures.ts";
 
 const TOKEN = `ghs_${randomBytes(18).toString("hex")}`;
-const SIGNALS: AuditSignals = {
-  accountAgeDays: 400,
-  mergedPrs: 10,
-  mergedPrsExternal: 4,
-  closedIssues: 2,
-  distinctLanguages: 3,
-  yearlyContributions: 150,
-  followers: 8,
-};
 
 function engineFor(github: GitHubAuditSource | null) {
   const logger = createLogger({ level: "silent" });

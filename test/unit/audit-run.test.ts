@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { InngestTestEngine } from "@inngest/test";
 import { describe, expect, it } from "vitest";
-import type { AuditSignals } from "../../src/audit/audit-signals.ts";
 import type { RpcClient } from "../../src/db/rpc/rpc-client.ts";
 import type { GitHubAuditSource } from "../../src/github/github-app.ts";
 import { readEnv } from "../../src/config/env.ts";
@@ -9,19 +8,11 @@ import { createInngestClient } from "../../src/inngest/client.ts";
 import { auditRun } from "../../src/inngest/events.ts";
 import { createAuditRun } from "../../src/inngest/functions/audit-run.ts";
 import { createLogger } from "../../src/log/logger.ts";
+import { AUDIT_SIGNALS as SIGNALS } from "../support/fixtures.ts";
 
 // Focused unit tests of audit-run with @inngest/test: steps that touch the database
 // are mocked by id, so these assert the function's own decisions. The database
 // paths run against real Postgres in test/e2e.
-const SIGNALS: AuditSignals = {
-  accountAgeDays: 400,
-  mergedPrs: 10,
-  mergedPrsExternal: 4,
-  closedIssues: 2,
-  distinctLanguages: 3,
-  yearlyContributions: 150,
-  followers: 8,
-};
 // Configured, never called: audit-run itself makes no GitHub call.
 const configured: GitHubAuditSource = {
   collectAuditSignals: () => Promise.reject(new Error("audit-run must not call GitHub")),
